@@ -1,0 +1,3 @@
+"""mzlab: train MuZero faithfully and measure what model it learned."""
+
+__version__ = "0.1.0"

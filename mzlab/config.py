@@ -1,0 +1,209 @@
+"""Frozen configuration dataclasses: the one source of truth for every hyperparameter.
+
+Each field carries a docstring-style comment. Presets reproduce the paper's Tables 1 and 2 (see
+``docs/config.md`` for the choices the paper's text left open). Loading, saving and ``--set`` overrides live
+in :mod:`mzlab.config_io`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "EnvConfig",
+    "NetworkConfig",
+    "SearchConfig",
+    "ReplayConfig",
+    "TrainingConfig",
+    "ExperimentConfig",
+    "PRESETS",
+    "preset",
+]
+
+
+@dataclass(frozen=True)
+class EnvConfig:
+    name: str = "cartpole"
+    """Simulator name, one of ``mzlab envs``."""
+    discount: float = 0.997
+    """Discount factor gamma used by search, targets and the analysis."""
+    reward_scale: float = 1.0
+    """Multiplier applied to every environment reward (Lunar Lander: 1/3 as in the paper's implementation)."""
+    max_episode_steps: int = 500
+    """Episode truncation limit (Cart Pole: 500 as CartPole-v1)."""
+    frame_skip: int = 4
+    """Atari only: frames per action, the last two max-pooled."""
+    frame_stack: int = 4
+    """Atari only: stacked observation frames."""
+    frame_size: int = 96
+    """Atari only: observation height and width."""
+    noop_max: int = 30
+    """Atari only: upper bound of seeded no-op starts."""
+    episodic_life: bool = False
+    """Atari only: treat a lost life as episode end during training."""
+    clip_rewards: bool = False
+    """Atari only: clip training rewards to [-1, 1]."""
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    kind: str = "fully_connected"
+    """``fully_connected`` (vector observations) or ``resnet`` (Atari frames)."""
+    encoding_size: int = 8
+    """Latent state size of the fully connected network."""
+    hidden_layers: tuple[int, ...] = (16,)
+    """Hidden layer sizes of every fully connected head (dynamics, reward, value, policy)."""
+    representation_layers: tuple[int, ...] = ()
+    """Hidden layer sizes of the representation function (the paper's implementation: none)."""
+    support_size: int = 10
+    """Categorical support [-S, S] of the transformed value and reward."""
+    num_blocks: int = 2
+    """ResNet only: residual blocks per function."""
+    num_channels: int = 64
+    """ResNet only: channels of the residual trunk."""
+    downsample: bool = True
+    """ResNet only: downsample 96x96 frames to 6x6 as in EfficientZero."""
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    num_simulations: int = 50
+    """Simulations per search (per move)."""
+    c1: float = 1.25
+    """pUCT constant c1 (Eq. 2)."""
+    c2: float = 19652.0
+    """pUCT constant c2 (Eq. 2)."""
+    dirichlet_alpha: float = 0.25
+    """Root Dirichlet noise concentration."""
+    dirichlet_fraction: float = 0.25
+    """Fraction of the root prior replaced by Dirichlet noise."""
+    add_noise: bool = True
+    """Mix Dirichlet noise into the root prior (training self-play); evaluation turns it off."""
+    prior: str = "policy"
+    """``policy`` (the network's prior) or ``uniform`` ("free search", paper Section 4)."""
+    leaf: str = "value"
+    """``value`` (value network at leaves) or ``rollout`` (random rollout of ``rollout_horizon`` steps)."""
+    rollout_horizon: int = 50
+    """Length H of random leaf rollouts in the same model (no bootstrap)."""
+    q_convention: str = "implementation"
+    """``implementation``: score normalise(r + g V(child)), feed r + g V(node) to min-max (muzero-general,
+    what the paper's agents used); ``pseudocode``: score r + g normalise(V(child)), feed V(node)."""
+
+
+@dataclass(frozen=True)
+class ReplayConfig:
+    capacity: int = 500
+    """Buffer capacity, in units of ``capacity_unit``."""
+    capacity_unit: str = "games"
+    """``games`` or ``transitions``."""
+    prioritized: bool = True
+    """Prioritised sampling with priority |nu - z|^alpha."""
+    priority_alpha: float = 0.5
+    """Priority exponent alpha."""
+    priority_beta: float = 1.0
+    """Importance-weight exponent beta (weights normalised by their maximum)."""
+    num_unroll_steps: int = 10
+    """Unroll length K."""
+    td_steps: int = 50
+    """n of the n-step value target."""
+    reanalyse_fraction: float = 0.0
+    """Fraction of sampled positions whose value targets are refreshed by a new search."""
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    training_steps: int = 100_000
+    """Total learner steps."""
+    batch_size: int = 128
+    """Positions per learner step."""
+    optimizer: str = "adam"
+    """``adam`` or ``sgd``."""
+    learning_rate: float = 0.02
+    """Initial learning rate."""
+    lr_decay_rate: float = 0.1
+    """Exponential decay: lr = lr0 * rate ** (step / lr_decay_steps); 1.0 disables it."""
+    lr_decay_steps: int = 50_000
+    """Steps over which the learning rate decays by ``lr_decay_rate``."""
+    weight_decay: float = 1e-4
+    """L2 weight decay."""
+    momentum: float = 0.9
+    """SGD momentum (unused by Adam)."""
+    value_loss_weight: float = 1.0
+    """Weight of the value loss."""
+    checkpoint_interval: int = 1000
+    """Learner steps between kept checkpoints."""
+    num_actors: int = 16
+    """Environments played at once by batched self-play."""
+    train_ratio: float = 1.0
+    """Target learner steps per self-play environment step; self-play pauses above it."""
+    warmup_games: int = 4
+    """Finished games in the buffer before learning starts."""
+    temperature_steps: tuple[int, ...] = (50_000, 75_000)
+    """Training steps at which the visit temperature moves to the next value."""
+    temperatures: tuple[float, ...] = (1.0, 0.5, 0.25)
+    """Visit temperatures, one more than ``temperature_steps``."""
+    device: str = "auto"
+    """``cpu``, ``cuda`` or ``auto`` (CUDA when available)."""
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    env: EnvConfig = field(default_factory=EnvConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
+    replay: ReplayConfig = field(default_factory=ReplayConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    seed: int = 0
+    """One seed drives numpy, torch and the environments."""
+
+
+def _cartpole() -> ExperimentConfig:
+    return ExperimentConfig()
+
+
+def _lunarlander() -> ExperimentConfig:
+    return ExperimentConfig(
+        env=EnvConfig(name="lunarlander", discount=0.999, reward_scale=1.0 / 3.0, max_episode_steps=1000),
+        network=NetworkConfig(encoding_size=10, hidden_layers=(64,)),
+        replay=ReplayConfig(td_steps=30),
+        training=TrainingConfig(
+            training_steps=1_000_000,
+            batch_size=64,
+            learning_rate=0.005,
+            lr_decay_rate=1.0,
+            temperature_steps=(),
+            temperatures=(0.35,),
+        ),
+    )
+
+
+def _breakout() -> ExperimentConfig:
+    return ExperimentConfig(
+        env=EnvConfig(name="breakout", discount=0.997, max_episode_steps=27_000, clip_rewards=True),
+        network=NetworkConfig(kind="resnet", support_size=300),
+        replay=ReplayConfig(capacity=100_000, capacity_unit="transitions", num_unroll_steps=5, td_steps=5),
+        training=TrainingConfig(
+            training_steps=500_000,
+            batch_size=256,
+            optimizer="sgd",
+            learning_rate=0.2,
+            lr_decay_rate=0.1,
+            lr_decay_steps=350_000,
+            value_loss_weight=0.25,
+            temperature_steps=(),
+            temperatures=(1.0,),
+        ),
+    )
+
+
+PRESETS = {"cartpole": _cartpole, "lunarlander": _lunarlander, "breakout": _breakout}
+
+
+def preset(name: str) -> ExperimentConfig:
+    """The paper's configuration for ``name`` (``cartpole``, ``lunarlander`` or ``breakout``)."""
+    from mzlab.errors import MzlabError
+
+    if name not in PRESETS:
+        raise MzlabError(f"unknown preset {name!r}; valid presets: {', '.join(sorted(PRESETS))}")
+    return PRESETS[name]()
+

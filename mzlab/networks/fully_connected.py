@@ -1,0 +1,91 @@
+"""Fully connected MuZero network for vector observations (the paper's Cart Pole and Lunar Lander agents).
+
+Mirrors the fully connected network of the implementation the paper trained with: representation ``h``,
+dynamics ``g`` (latent + one-hot action -> next latent, reward logits) and prediction ``f`` (policy logits,
+value logits); latents are min-max scaled to [0, 1] per sample after ``h`` and after each ``g``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from mzlab.config import NetworkConfig
+
+__all__ = ["NetworkOutput", "FullyConnectedMuZero", "scale_latent", "mlp"]
+
+
+@dataclass(frozen=True)
+class NetworkOutput:
+    latent: torch.Tensor
+    """``[B, D]`` latent state after this inference."""
+    reward_logits: torch.Tensor
+    """``[B, 2S+1]`` logits of the reward of the transition into ``latent`` (a point mass on 0 at the root)."""
+    policy_logits: torch.Tensor
+    """``[B, A]`` policy prior logits at ``latent``."""
+    value_logits: torch.Tensor
+    """``[B, 2S+1]`` logits of the value of ``latent``."""
+
+
+def mlp(input_size: int, hidden: tuple[int, ...], output_size: int) -> nn.Sequential:
+    """Linear layers with ELU between them and none after the last."""
+    sizes = (input_size, *hidden, output_size)
+    layers: list[nn.Module] = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(nn.ELU())
+    return nn.Sequential(*layers)
+
+
+def scale_latent(latent: torch.Tensor) -> torch.Tensor:
+    """Min-max scale each row of ``latent[B, D]`` to [0, 1] (a constant row maps to 0)."""
+    low = latent.min(dim=1, keepdim=True).values
+    high = latent.max(dim=1, keepdim=True).values
+    scale = high - low
+    scale = torch.where(scale < 1e-5, scale + 1e-5, scale)
+    return (latent - low) / scale
+
+
+class FullyConnectedMuZero(nn.Module):
+    """MuZero's ``h``, ``g`` and ``f`` as small multilayer perceptrons."""
+
+    def __init__(self, observation_size: int, num_actions: int, config: NetworkConfig):
+        super().__init__()
+        self.num_actions = num_actions
+        self.support_size = config.support_size
+        full_support = 2 * config.support_size + 1
+        hidden = tuple(config.hidden_layers)
+        self.representation_net = mlp(observation_size, tuple(config.representation_layers), config.encoding_size)
+        self.dynamics_state_net = mlp(config.encoding_size + num_actions, hidden, config.encoding_size)
+        self.dynamics_reward_net = mlp(config.encoding_size, hidden, full_support)
+        self.prediction_policy_net = mlp(config.encoding_size, hidden, num_actions)
+        self.prediction_value_net = mlp(config.encoding_size, hidden, full_support)
+
+    def representation(self, observations: torch.Tensor) -> torch.Tensor:
+        """``h``: ``observations[B, ...]`` -> scaled latents ``[B, D]``."""
+        return scale_latent(self.representation_net(observations.flatten(1)))
+
+    def dynamics(self, latent: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``g``: ``(latent[B, D], actions[B])`` -> (next scaled latent ``[B, D]``, reward logits ``[B, 2S+1]``)."""
+        one_hot = torch.nn.functional.one_hot(actions.long(), self.num_actions).to(latent.dtype)
+        raw = self.dynamics_state_net(torch.cat([latent, one_hot], dim=1))
+        return scale_latent(raw), self.dynamics_reward_net(raw)  # reward from the unscaled latent, as the reference
+
+    def prediction(self, latent: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``f``: ``latent[B, D]`` -> (policy logits ``[B, A]``, value logits ``[B, 2S+1]``)."""
+        return self.prediction_policy_net(latent), self.prediction_value_net(latent)
+
+    def initial_inference(self, observations: torch.Tensor) -> NetworkOutput:
+        latent = self.representation(observations)
+        policy_logits, value_logits = self.prediction(latent)
+        reward_logits = torch.zeros_like(value_logits)
+        reward_logits[:, self.support_size] = 1e4  # a point mass on reward 0
+        return NetworkOutput(latent, reward_logits, policy_logits, value_logits)
+
+    def recurrent_inference(self, latent: torch.Tensor, actions: torch.Tensor) -> NetworkOutput:
+        next_latent, reward_logits = self.dynamics(latent, actions)
+        policy_logits, value_logits = self.prediction(next_latent)
+        return NetworkOutput(next_latent, reward_logits, policy_logits, value_logits)
