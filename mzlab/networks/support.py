@@ -33,7 +33,8 @@ def scalar_to_support(x: torch.Tensor, support_size: int) -> torch.Tensor:
     target = torch.zeros(*x.shape, 2 * support_size + 1, dtype=x.dtype, device=x.device)
     target.scatter_(-1, index.unsqueeze(-1), (1.0 - upper_weight).unsqueeze(-1))
     upper_index = (index + 1).clamp(max=2 * support_size)
-    target.scatter_add_(-1, upper_index.unsqueeze(-1), torch.where(index < 2 * support_size, upper_weight, 0.0).unsqueeze(-1))
+    upper_weight = torch.where(index < 2 * support_size, upper_weight, 0.0)
+    target.scatter_add_(-1, upper_index.unsqueeze(-1), upper_weight.unsqueeze(-1))
     return target
 
 
