@@ -1,0 +1,147 @@
+"""Policies that act in the real environment: the MCTS behaviour policy, the policy prior, uniform.
+
+Every policy maps real states to action probabilities ``[B, A]`` with
+``probabilities(observations[B, ...], snapshots[B], rng)``; the analysis multiplies them along real
+trajectories (Eq. 6) and samples actions from them. Temperature ``0`` means greedy (a one-hot on the first
+maximum).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+import numpy as np
+
+__all__ = [
+    "ActionPolicy",
+    "visit_policy",
+    "softmax",
+    "greedy_one_hot",
+    "sample_actions",
+    "SearchPolicy",
+    "PriorPolicy",
+    "UniformPolicy",
+    "visit_temperature",
+    "behaviour_policy",
+]
+
+
+class ActionPolicy(Protocol):
+    num_actions: int
+
+    def probabilities(self, observations: np.ndarray, snapshots: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Action probabilities ``[B, A]`` at the real states ``(observations[B, ...], snapshots[B])``."""
+        ...
+
+
+def greedy_one_hot(scores: np.ndarray) -> np.ndarray:
+    """``[B, A]`` one-hot on the first maximum of each row of ``scores[B, A]``."""
+    scores = np.asarray(scores)
+    result = np.zeros(scores.shape)
+    result[np.arange(len(scores)), np.argmax(scores, axis=1)] = 1.0
+    return result
+
+
+def visit_policy(visit_counts: np.ndarray, temperature: float) -> np.ndarray:
+    """Eq. 1: ``N(s,a)^{1/T} / sum_b N(s,b)^{1/T}`` for ``visit_counts[B, A]``; ``T = 0`` is greedy."""
+    counts = np.asarray(visit_counts, dtype=np.float64)
+    if temperature <= 0:
+        return greedy_one_hot(counts)
+    with np.errstate(divide="ignore"):
+        logits = np.log(counts) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    weights = np.exp(logits)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Row softmax of ``logits[B, A] / T``; ``T = 0`` is greedy."""
+    logits = np.asarray(logits, dtype=np.float64)
+    if temperature <= 0:
+        return greedy_one_hot(logits)
+    scaled = logits / temperature
+    scaled -= scaled.max(axis=1, keepdims=True)
+    weights = np.exp(scaled)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def sample_actions(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One action per row of ``probabilities[B, A]`` (inverse-CDF sampling), ``[B]`` int64."""
+    cumulative = np.cumsum(probabilities, axis=1)
+    draws = rng.random(len(probabilities)) * cumulative[:, -1]
+    actions = (cumulative <= draws[:, None]).sum(axis=1)
+    return np.minimum(actions, probabilities.shape[1] - 1).astype(np.int64)
+
+
+@dataclass
+class UniformPolicy:
+    """Every action equally likely (the absorbing-state convention after an episode ended)."""
+
+    num_actions: int
+
+    def probabilities(self, observations, snapshots, rng) -> np.ndarray:
+        return np.full((len(observations), self.num_actions), 1.0 / self.num_actions)
+
+
+@dataclass
+class PriorPolicy:
+    """The policy prior alone: ``softmax(p(h(o)) / T)`` from ``model.root`` (temperature 0 = greedy)."""
+
+    model: object
+    temperature: float = 1.0
+
+    @property
+    def num_actions(self) -> int:
+        return self.model.num_actions
+
+    def probabilities(self, observations, snapshots, rng) -> np.ndarray:
+        return softmax(self.model.root(observations, snapshots).prior_logits, self.temperature)
+
+
+@dataclass
+class SearchPolicy:
+    """MuZero's behaviour policy: MCTS with ``model`` at each real state, then Eq. 1 on the root visits.
+
+    ``search_config`` is a :class:`~mzlab.config.SearchConfig` (its ``add_noise`` decides the root Dirichlet
+    noise). With noise on, the probabilities are those of one noisy search per state, drawn from ``rng``.
+    """
+
+    model: object
+    search_config: object
+    temperature: float
+
+    @property
+    def num_actions(self) -> int:
+        return self.model.num_actions
+
+    def probabilities(self, observations, snapshots, rng) -> np.ndarray:
+        from mzlab.search import run_search
+
+        output = run_search(self.model, observations, config=self.search_config, rng=rng, snapshots=snapshots)
+        return visit_policy(np.asarray(output.visit_counts), self.temperature)
+
+
+def visit_temperature(training_config, step: int) -> float:
+    """The visit temperature of the training schedule at learner ``step``.
+
+    ``temperatures[i]`` applies from ``temperature_steps[i-1]`` (inclusive) to ``temperature_steps[i]``.
+    """
+    boundaries = tuple(training_config.temperature_steps)
+    temperatures = tuple(training_config.temperatures)
+    index = int(np.searchsorted(np.asarray(boundaries, dtype=np.int64), step, side="right")) if boundaries else 0
+    return float(temperatures[min(index, len(temperatures) - 1)])
+
+
+def behaviour_policy(model, config, step: int, *, greedy: bool = False, noise: bool | None = None) -> SearchPolicy:
+    """MCTS acting as in training at ``step`` of an experiment ``config``.
+
+    Sampled (default): temperature from the schedule, root noise as ``config.search.add_noise``. Greedy:
+    temperature 0 and no root noise (paper A.2). ``noise`` overrides either choice.
+    """
+    add_noise = (not greedy) and bool(config.search.add_noise)
+    if noise is not None:
+        add_noise = bool(noise)
+    search = replace(config.search, add_noise=add_noise)
+    temperature = 0.0 if greedy else visit_temperature(config.training, step)
+    return SearchPolicy(model, search, temperature)
