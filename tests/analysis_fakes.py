@@ -96,7 +96,8 @@ class TableModel:
         actions = np.asarray(actions, dtype=np.int64)
         reward = self.rewards[states, actions]
         new_states = (states + 1 + actions) % 3
-        output = StepOutput(reward, np.full(len(states), self.discount), self._logits(new_states), np.zeros(len(states)))
+        discount = np.full(len(states), self.discount)
+        output = StepOutput(reward, discount, self._logits(new_states), np.zeros(len(states)))
         return output, new_states
 
     def _logits(self, states):
