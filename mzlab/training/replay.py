@@ -1,0 +1,265 @@
+"""Game replay buffer with prioritised sampling (priority ``|nu - z|^alpha``, max-normalised importance weights).
+
+Every stored move lives in flat, growable numpy arrays, addressed by a *global position id* that only ever
+grows; the live region is the games still in the buffer, oldest evicted first (capacity in ``games`` or in
+``transitions``). Only the first observation of an unroll is ever read, so sampling gathers ``[B]``
+observations plus small scalar targets, all vectorised. The buffer saves itself as plain ``.npz`` arrays
+(loaded with ``allow_pickle=False``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mzlab.config import ReplayConfig
+from mzlab.errors import MzlabError
+from mzlab.training.targets import n_step_value_targets, unroll_indices
+
+__all__ = ["Batch", "ReplayBuffer", "PRIORITY_EPSILON"]
+
+PRIORITY_EPSILON = 1e-6
+"""Floor added to every priority so that no stored position has probability 0."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    observations: np.ndarray
+    """``[B, *observation_shape]`` observations ``o_t`` of the sampled positions."""
+    actions: np.ndarray
+    """``[B, K]`` int64 actions ``a_t .. a_{t+K-1}`` (random past the episode end)."""
+    target_values: np.ndarray
+    """``[B, K+1]`` value targets ``z_{t+k}`` (0 past the end)."""
+    target_rewards: np.ndarray
+    """``[B, K+1]`` reward targets ``u_{t+k}`` (index 0 unused and 0; 0 past the end)."""
+    target_policies: np.ndarray
+    """``[B, K+1, A]`` root visit distributions ``pi_{t+k}`` (uniform past the end)."""
+    weights: np.ndarray
+    """``[B]`` importance weights normalised by their maximum (all 1 without prioritisation)."""
+    position_ids: np.ndarray
+    """``[B, K+1]`` global ids of the positions ``t + k`` (clamped to the game's last move)."""
+    inside: np.ndarray
+    """``[B, K+1]`` bool, position ``t + k`` lies inside its game."""
+
+
+_FIELDS = ("observations", "actions", "rewards", "root_values", "policies", "value_targets", "priorities",
+           "game_start", "game_length")
+
+
+class ReplayBuffer:
+    """Finished games, sampled position-wise for MuZero's unrolled training targets."""
+
+    def __init__(
+        self,
+        config: ReplayConfig,
+        *,
+        observation_shape: tuple[int, ...],
+        observation_dtype: np.dtype | type,
+        num_actions: int,
+        discount: float,
+    ):
+        self.config = config
+        self.num_actions = num_actions
+        self.discount = discount
+        self.observation_shape = tuple(observation_shape)
+        self._arrays = _empty_arrays(0, self.observation_shape, np.dtype(observation_dtype), num_actions)
+        self._base = 0  # global id of physical row 0
+        self._low = 0  # first live global id
+        self._high = 0  # one past the last live global id
+        self._games: deque[tuple[int, int]] = deque()  # (global start, length), oldest first
+        self.num_games_added = 0
+        self.num_transitions_added = 0
+
+    # Adding and evicting ----------------------------------------------------------------------------------
+
+    def add_game(
+        self,
+        observations: np.ndarray,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        root_values: np.ndarray,
+        policies: np.ndarray,
+    ) -> None:
+        """Store one finished game: ``observations[T, ...]``, ``actions[T]``, ``rewards[T]`` (``u_{t+1}``),
+        ``root_values[T]`` and root visit distributions ``policies[T, A]``."""
+        length = len(actions)
+        if length == 0:
+            return
+        targets = n_step_value_targets(rewards, root_values, discount=self.discount, td_steps=self.config.td_steps)
+        self._reserve(length)
+        rows = slice(self._high - self._base, self._high - self._base + length)
+        a = self._arrays
+        a["observations"][rows] = observations
+        a["actions"][rows] = actions
+        a["rewards"][rows] = rewards
+        a["root_values"][rows] = root_values
+        a["policies"][rows] = policies
+        a["value_targets"][rows] = targets
+        a["priorities"][rows] = np.abs(np.asarray(root_values) - targets) + PRIORITY_EPSILON
+        a["game_start"][rows] = self._high
+        a["game_length"][rows] = length
+        self._games.append((self._high, length))
+        self._high += length
+        self.num_games_added += 1
+        self.num_transitions_added += length
+        self._evict()
+
+    def _evict(self) -> None:
+        by_games = self.config.capacity_unit == "games"
+        while len(self._games) > 1 and (
+            len(self._games) > self.config.capacity if by_games else self.num_transitions > self.config.capacity
+        ):
+            start, length = self._games.popleft()
+            self._low = start + length
+
+    def _reserve(self, length: int) -> None:
+        used = self._high - self._low
+        capacity = len(self._arrays["actions"])
+        if self._high - self._base + length <= capacity:
+            return
+        new_capacity = max(2 * (used + length), 1024) if used + length > capacity // 2 else capacity
+        fresh = _empty_arrays(new_capacity, self.observation_shape, self._arrays["observations"].dtype,
+                              self.num_actions)
+        live = slice(self._low - self._base, self._high - self._base)
+        for name in _FIELDS:
+            fresh[name][:used] = self._arrays[name][live]
+        self._arrays = fresh
+        self._base = self._low
+
+    # Reading ----------------------------------------------------------------------------------------------
+
+    @property
+    def num_games(self) -> int:
+        return len(self._games)
+
+    @property
+    def num_transitions(self) -> int:
+        return self._high - self._low
+
+    def _rows(self, ids: np.ndarray) -> np.ndarray:
+        return np.asarray(ids) - self._base
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
+        """Sample ``batch_size`` positions (prioritised if configured) with their unrolled targets."""
+        if self.num_transitions == 0:
+            raise MzlabError("replay buffer is empty; self-play must store a game before training")
+        config = self.config
+        live = slice(self._low - self._base, self._high - self._base)
+        count = self.num_transitions
+        if config.prioritized:
+            scores = self._arrays["priorities"][live] ** config.priority_alpha
+            probabilities = scores / scores.sum()
+            cumulative = np.cumsum(probabilities)
+            picks = np.searchsorted(cumulative, rng.random(batch_size) * cumulative[-1], side="right")
+            picks = np.minimum(picks, count - 1)
+            weights = (count * probabilities[picks]) ** (-config.priority_beta)
+            weights = weights / weights.max()
+        else:
+            picks = rng.integers(0, count, size=batch_size)
+            weights = np.ones(batch_size)
+        ids = picks + self._low
+        return self.gather(ids, rng, weights=weights)
+
+    def gather(self, ids: np.ndarray, rng: np.random.Generator, *, weights: np.ndarray | None = None) -> Batch:
+        """The unrolled targets of the positions with global ``ids[B]`` (weights default to 1)."""
+        a = self._arrays
+        K = self.config.num_unroll_steps
+        rows = self._rows(ids)
+        starts = a["game_start"][rows]
+        lengths = a["game_length"][rows]
+        positions = ids - starts
+        indices, inside = unroll_indices(positions, lengths, num_unroll_steps=K)
+        unroll_rows = self._rows(starts[:, None] + indices)
+        values = np.where(inside, a["value_targets"][unroll_rows], 0.0)
+        policies = np.where(inside[..., None], a["policies"][unroll_rows], 1.0 / self.num_actions)
+        # step k >= 1 uses action a_{t+k-1} and reward u_{t+k}, stored at index t+k-1
+        previous_inside = np.concatenate([np.zeros((len(ids), 1), dtype=bool), inside[:, :-1]], axis=1)
+        previous_rows = np.concatenate([unroll_rows[:, :1], unroll_rows[:, :-1]], axis=1)
+        rewards = np.where(previous_inside, a["rewards"][previous_rows], 0.0)
+        random_actions = rng.integers(0, self.num_actions, size=(len(ids), K))
+        actions = np.where(previous_inside[:, 1:], a["actions"][previous_rows[:, 1:]], random_actions)
+        return Batch(
+            observations=a["observations"][rows],
+            actions=actions.astype(np.int64),
+            target_values=values.astype(np.float32),
+            target_rewards=rewards.astype(np.float32),
+            target_policies=policies.astype(np.float32),
+            weights=(np.ones(len(ids)) if weights is None else weights).astype(np.float32),
+            position_ids=starts[:, None] + indices,
+            inside=inside,
+        )
+
+    def update_priorities(self, position_ids: np.ndarray, priorities: np.ndarray, inside: np.ndarray) -> None:
+        """Set the priority of each live position ``position_ids[inside]`` to ``priorities[inside]``."""
+        ids = position_ids[inside]
+        keep = ids >= self._low
+        self._arrays["priorities"][self._rows(ids[keep])] = priorities[inside][keep] + PRIORITY_EPSILON
+
+    def observations_at(self, ids: np.ndarray) -> np.ndarray:
+        """Stored observations ``[N, ...]`` of the live global position ``ids[N]``."""
+        return self._arrays["observations"][self._rows(ids)]
+
+    def refresh(self, ids: np.ndarray, root_values: np.ndarray, policies: np.ndarray | None = None) -> None:
+        """Reanalyse: replace ``nu`` (and ``pi``) at live ``ids[N]`` and recompute the value targets of their games."""
+        keep = ids >= self._low
+        ids = ids[keep]
+        rows = self._rows(ids)
+        self._arrays["root_values"][rows] = root_values[keep]
+        if policies is not None:
+            self._arrays["policies"][rows] = policies[keep]
+        for start in np.unique(self._arrays["game_start"][rows]):
+            length = int(self._arrays["game_length"][start - self._base])
+            game = slice(start - self._base, start - self._base + length)
+            self._arrays["value_targets"][game] = n_step_value_targets(
+                self._arrays["rewards"][game], self._arrays["root_values"][game],
+                discount=self.discount, td_steps=self.config.td_steps,
+            )
+
+    # Saving -----------------------------------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        """Write the live buffer to ``path`` (``.npz``, plain arrays only)."""
+        live = slice(self._low - self._base, self._high - self._base)
+        arrays = {name: self._arrays[name][live] for name in _FIELDS}
+        arrays["game_start"] = arrays["game_start"] - self._low
+        games = np.array(list(self._games), dtype=np.int64).reshape(-1, 2)
+        games[:, 0] -= self._low
+        counters = np.array([self.num_games_added, self.num_transitions_added], dtype=np.int64)
+        with open(path, "wb") as handle:
+            np.savez(handle, games=games, counters=counters, **arrays)
+
+    def load(self, path: Path) -> None:
+        """Replace the contents by a buffer written by :meth:`save`."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {name: data[name] for name in _FIELDS}
+                games = data["games"]
+                counters = data["counters"]
+        except (OSError, ValueError, KeyError) as error:
+            raise MzlabError(f"replay buffer file {path} is unreadable or corrupted: {error}") from error
+        count = len(arrays["actions"])
+        self._arrays = _empty_arrays(max(count, 1024), self.observation_shape, arrays["observations"].dtype,
+                                     self.num_actions)
+        for name in _FIELDS:
+            self._arrays[name][:count] = arrays[name]
+        self._base, self._low, self._high = 0, 0, count
+        self._games = deque((int(start), int(length)) for start, length in games)
+        self.num_games_added, self.num_transitions_added = (int(c) for c in counters)
+
+
+def _empty_arrays(capacity: int, observation_shape: tuple[int, ...], observation_dtype: np.dtype,
+                  num_actions: int) -> dict[str, np.ndarray]:
+    return {
+        "observations": np.zeros((capacity, *observation_shape), dtype=observation_dtype),
+        "actions": np.zeros(capacity, dtype=np.int64),
+        "rewards": np.zeros(capacity, dtype=np.float32),
+        "root_values": np.zeros(capacity, dtype=np.float32),
+        "policies": np.zeros((capacity, num_actions), dtype=np.float32),
+        "value_targets": np.zeros(capacity, dtype=np.float32),
+        "priorities": np.zeros(capacity, dtype=np.float64),
+        "game_start": np.zeros(capacity, dtype=np.int64),
+        "game_length": np.zeros(capacity, dtype=np.int64),
+    }
