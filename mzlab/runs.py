@@ -1,0 +1,430 @@
+"""The run directory: what training writes and analysis reads (analysis never imports training).
+
+Layout::
+
+    RUN/config.json                                the ExperimentConfig (written once, never overwritten)
+    RUN/checkpoints/step_00001000.safetensors      network weights (safetensors: no pickle, no code)
+    RUN/checkpoints/step_00001000.state.safetensors  optional trainer state tensors (optimizer, RNG states)
+    RUN/checkpoints/step_00001000.json             metadata, written LAST: its presence marks the checkpoint complete
+    RUN/metrics.jsonl                              one JSON object per metrics row, appended
+    RUN/metrics.parquet                            the same table, exported by ``write_metrics_parquet``
+    RUN/tensorboard/                               TensorBoard event files
+
+Every file is written atomically (temp file + ``os.replace``); checkpoint metadata records the size and sha256
+of each tensor file and loading verifies both, so a truncated, corrupted or swapped file is a clear
+:class:`MzlabError` naming the file. One process writes a run directory at a time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import safetensors.torch
+import torch
+from torch import nn
+
+from mzlab import __version__
+from mzlab.atomic_files import write_bytes_atomic, write_json_atomic
+from mzlab.config import ExperimentConfig
+from mzlab.config_io import config_differences, config_hash, load_config, save_config, validate
+from mzlab.errors import MzlabError
+
+__all__ = ["RunDirectory", "CHECKPOINT_FORMAT", "CHECKPOINT_FORMAT_VERSION"]
+
+CHECKPOINT_FORMAT = "mzlab-checkpoint"
+CHECKPOINT_FORMAT_VERSION = 1
+_METADATA_NAME = re.compile(r"^step_(\d{8,})\.json$")
+_TENSOR_FILE_NAME = re.compile(r"^step_\d{8,}(\.state)?\.safetensors$")
+
+
+class RunDirectory:
+    """A run directory opened for writing (:meth:`create_or_resume`) or reading (:meth:`open`)."""
+
+    def __init__(self, path: Path, config: ExperimentConfig, *, writable: bool):
+        self.path = path
+        self.config = config
+        self.config_hash = config_hash(config)
+        self.writable = writable
+
+    # ------------------------------------------------------------------------------------------------ opening
+
+    @classmethod
+    def create_or_resume(cls, path: str | os.PathLike, config: ExperimentConfig) -> RunDirectory:
+        """Create ``path`` with ``config.json``, or reopen it for writing if it holds the same config.
+
+        Refuses (MzlabError naming the directory and the differing keys) a directory made with another config,
+        and a non-empty directory that is not a run directory; nothing is overwritten.
+        """
+        validate(config)
+        path = Path(path)
+        config_file = path / "config.json"
+        if config_file.exists():
+            stored = load_config(config_file)
+            if config_hash(stored) != config_hash(config):
+                differences = config_differences(stored, config)
+                shown = "; ".join(f"{key}: {old!r} in the run, {new!r} now" for key, old, new in differences[:6])
+                more = f" (and {len(differences) - 6} more)" if len(differences) > 6 else ""
+                raise MzlabError(
+                    f"run directory {str(path)!r} was made with a different config ({shown}{more}); "
+                    "use another --run-dir or the run's own settings"
+                )
+            config = stored
+        else:
+            if path.exists() and not path.is_dir():
+                raise MzlabError(f"run directory {str(path)!r} exists and is not a directory")
+            if path.is_dir() and any(not entry.name.startswith(".") for entry in path.iterdir()):
+                raise MzlabError(
+                    f"{str(path)!r} is not empty and has no config.json, so it is not an mzlab run directory; "
+                    "refusing to write into it"
+                )
+            path.mkdir(parents=True, exist_ok=True)
+            save_config(config, config_file)
+        (path / "checkpoints").mkdir(exist_ok=True)
+        (path / "tensorboard").mkdir(exist_ok=True)
+        run = cls(path, config, writable=True)
+        run._repair_metrics_tail()
+        return run
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> RunDirectory:
+        """Open an existing run directory read-only."""
+        path = Path(path)
+        if not path.is_dir():
+            raise MzlabError(f"run directory {str(path)!r} does not exist")
+        if not (path / "config.json").is_file():
+            raise MzlabError(f"{str(path)!r} is not an mzlab run directory: it has no config.json")
+        return cls(path, load_config(path / "config.json"), writable=False)
+
+    def __repr__(self) -> str:
+        mode = "writable" if self.writable else "read-only"
+        return f"RunDirectory({str(self.path)!r}, {mode}, config {self.config_hash})"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def tensorboard_dir(self) -> Path:
+        """Where TensorBoard event files go (``SummaryWriter(log_dir=run.tensorboard_dir)``)."""
+        return self.path / "tensorboard"
+
+    # ------------------------------------------------------------------------------------------------ checkpoints
+
+    def checkpoint_steps(self) -> list[int]:
+        """Steps of complete checkpoints (metadata file present), ascending. Weights without metadata are
+        an interrupted save and do not count."""
+        if not self.checkpoint_dir.is_dir():
+            return []
+        steps = [
+            int(match.group(1)) for entry in os.listdir(self.checkpoint_dir) if (match := _METADATA_NAME.match(entry))
+        ]
+        return sorted(steps)
+
+    def latest_checkpoint_step(self) -> int | None:
+        """The highest complete checkpoint step, or ``None`` when there is none."""
+        steps = self.checkpoint_steps()
+        return steps[-1] if steps else None
+
+    def select_steps(self, requested: list[int] | tuple[int, ...] | None) -> list[int]:
+        """``requested`` steps (all when ``None``) after checking each exists; MzlabError lists the available."""
+        available = self.checkpoint_steps()
+        if requested is None:
+            return available
+        missing = [step for step in requested if step not in available]
+        if missing:
+            raise MzlabError(
+                f"run directory {str(self.path)!r} has no checkpoint at step {missing[0]}; "
+                f"available steps: {_describe_steps(available)}"
+            )
+        return list(requested)
+
+    def save_checkpoint(
+        self,
+        step: int,
+        weights: nn.Module | Mapping[str, torch.Tensor],
+        *,
+        env_steps: int,
+        trainer_state: Any = None,
+        extra: Mapping[str, Any] | None = None,
+        observation_shape: tuple[int, ...] | None = None,
+        num_actions: int | None = None,
+    ) -> Path:
+        """Write checkpoint ``step``; returns the metadata path.
+
+        ``weights``: a network from :func:`mzlab.networks.build_network` (its ``state_dict``, observation shape
+        and action count are recorded) or a ``{name: tensor}`` mapping (then pass ``observation_shape`` and
+        ``num_actions`` for :meth:`load_network`). ``trainer_state``: any nesting of dicts, lists, tuples, tensors,
+        numpy arrays and JSON scalars (e.g. ``{"optimizer": opt.state_dict(), "torch_rng": torch.get_rng_state()}``),
+        restored by :meth:`load_trainer_state`. ``extra``: JSON-serialisable metadata. An existing complete
+        checkpoint is never overwritten.
+        """
+        self._require_writable()
+        if not isinstance(step, int | np.integer) or step < 0:
+            raise MzlabError(f"checkpoint step must be an integer >= 0, got {step!r}")
+        step = int(step)
+        if step in self.checkpoint_steps():
+            raise MzlabError(
+                f"checkpoint step {step} already exists in {str(self.checkpoint_dir)!r}; never overwritten"
+            )
+        if isinstance(weights, nn.Module):
+            observation_shape = getattr(weights, "observation_shape", observation_shape)
+            num_actions = getattr(weights, "num_actions", num_actions)
+            weights = weights.state_dict()
+        extra = dict(extra or {})
+        try:
+            json.dumps(extra, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise MzlabError(f"checkpoint extra metadata must be JSON-serialisable without NaN: {error}") from None
+        stem = f"step_{step:08d}"
+        files = {"weights": self._write_tensor_file(f"{stem}.safetensors", dict(weights))}
+        state_structure = None
+        if trainer_state is not None:
+            state_tensors: dict[str, torch.Tensor] = {}
+            state_structure = _encode_state(trainer_state, state_tensors, "trainer_state")
+            files["trainer_state"] = self._write_tensor_file(f"{stem}.state.safetensors", state_tensors)
+        metadata = {
+            "format": CHECKPOINT_FORMAT,
+            "format_version": CHECKPOINT_FORMAT_VERSION,
+            "step": step,
+            "env_steps": int(env_steps),
+            "seed": self.config.seed,
+            "config_hash": self.config_hash,
+            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "mzlab_version": __version__,
+            "network": {
+                "kind": self.config.network.kind,
+                "observation_shape": None if observation_shape is None else [int(s) for s in observation_shape],
+                "num_actions": None if num_actions is None else int(num_actions),
+            },
+            "files": files,
+            "trainer_state_structure": state_structure,
+            "extra": extra,
+        }
+        metadata_path = self.checkpoint_dir / f"{stem}.json"
+        write_json_atomic(metadata_path, metadata)  # last: from here on the checkpoint counts
+        return metadata_path
+
+    def checkpoint_metadata(self, step: int) -> dict[str, Any]:
+        """The metadata dict of checkpoint ``step`` (cheap: reads only the JSON file)."""
+        path = self.checkpoint_dir / f"step_{int(step):08d}.json"
+        if not path.is_file():
+            raise MzlabError(
+                f"run directory {str(self.path)!r} has no checkpoint at step {step}; "
+                f"available steps: {_describe_steps(self.checkpoint_steps())}"
+            )
+        try:
+            metadata = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise MzlabError(f"checkpoint metadata {str(path)!r} is corrupted: {error}") from None
+        if not isinstance(metadata, dict) or metadata.get("format") != CHECKPOINT_FORMAT:
+            raise MzlabError(f"checkpoint metadata {str(path)!r} is not an mzlab checkpoint file")
+        if metadata.get("format_version", 0) > CHECKPOINT_FORMAT_VERSION:
+            raise MzlabError(f"checkpoint {str(path)!r} was written by a newer mzlab ({metadata.get('mzlab_version')})")
+        if metadata.get("step") != int(step):
+            raise MzlabError(f"checkpoint metadata {str(path)!r} records step {metadata.get('step')}, not {step}")
+        return metadata
+
+    def load_checkpoint(self, step: int, *, device: str | torch.device = "cpu") -> tuple[dict[str, torch.Tensor], dict]:
+        """``(weights, metadata)`` of checkpoint ``step``, after verifying the weights file's size and sha256."""
+        metadata = self.checkpoint_metadata(step)
+        return self._read_tensor_file(metadata, "weights", device), metadata
+
+    def load_trainer_state(self, step: int, *, device: str | torch.device = "cpu") -> Any:
+        """The ``trainer_state`` saved with checkpoint ``step`` (same nesting), or ``None`` if none was saved."""
+        metadata = self.checkpoint_metadata(step)
+        if metadata.get("trainer_state_structure") is None:
+            return None
+        tensors = self._read_tensor_file(metadata, "trainer_state", device)
+        return _decode_state(metadata["trainer_state_structure"], tensors)
+
+    def load_network(self, step: int | None = None, *, device: str | torch.device = "cpu") -> nn.Module:
+        """The network of checkpoint ``step`` (latest when ``None``), built from the run's config, in eval mode."""
+        from mzlab.networks import build_network
+
+        if step is None:
+            step = self.latest_checkpoint_step()
+            if step is None:
+                raise MzlabError(f"run directory {str(self.path)!r} has no complete checkpoint yet")
+        weights, metadata = self.load_checkpoint(step)
+        spec = metadata.get("network", {})
+        if spec.get("observation_shape") is None or spec.get("num_actions") is None:
+            raise MzlabError(
+                f"checkpoint {step} in {str(self.checkpoint_dir)!r} does not record the observation shape and action "
+                "count; save it with a network from build_network or pass observation_shape and num_actions"
+            )
+        network = build_network(self.config, tuple(spec["observation_shape"]), spec["num_actions"])
+        try:
+            network.load_state_dict(weights)
+        except RuntimeError as error:
+            first_line = str(error).strip().splitlines()[0]
+            raise MzlabError(
+                f"weights of checkpoint {step} in {str(self.checkpoint_dir)!r} do not fit the network of the run's "
+                f"config: {first_line}"
+            ) from None
+        return network.to(device).eval()
+
+    def _write_tensor_file(self, name: str, tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
+        prepared = {}
+        for key, tensor in tensors.items():
+            if not isinstance(tensor, torch.Tensor):
+                raise MzlabError(f"checkpoint tensor {key!r} is a {type(tensor).__name__}, not a torch.Tensor")
+            prepared[key] = tensor.detach().to("cpu", copy=True).contiguous()
+        data = safetensors.torch.save(prepared)
+        write_bytes_atomic(self.checkpoint_dir / name, data)
+        return {"name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+    def _read_tensor_file(self, metadata: dict, role: str, device: str | torch.device) -> dict[str, torch.Tensor]:
+        entry = metadata.get("files", {}).get(role)
+        metadata_file = str(self.checkpoint_dir / f"step_{metadata['step']:08d}.json")
+        if not isinstance(entry, dict) or not _TENSOR_FILE_NAME.match(str(entry.get("name", ""))):
+            raise MzlabError(f"checkpoint metadata {metadata_file!r} has no valid entry for its {role} file")
+        path = self.checkpoint_dir / entry["name"]
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise MzlabError(f"checkpoint file {str(path)!r} is missing (listed in {metadata_file!r})") from None
+        if len(data) != entry.get("size"):
+            raise MzlabError(
+                f"checkpoint file {str(path)!r} is truncated or changed: "
+                f"{len(data)} bytes, expected {entry.get('size')}"
+            )
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            raise MzlabError(f"checkpoint file {str(path)!r} is corrupted: its sha256 does not match the metadata")
+        try:
+            tensors = safetensors.torch.load(data)
+        except Exception as error:  # safetensors raises its own error types; the file is refused either way
+            raise MzlabError(f"checkpoint file {str(path)!r} is not a valid safetensors file: {error}") from None
+        return {key: tensor.to(device) for key, tensor in tensors.items()}
+
+    # ------------------------------------------------------------------------------------------------ metrics
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    def append_metrics(self, rows: list[Mapping[str, Any]]) -> None:
+        """Append metrics rows (flat dicts of numbers/strings/bools; include ``step``). Columns may vary by row."""
+        self._require_writable()
+        if not rows:
+            return
+        lines = "".join(json.dumps(dict(row), default=_json_scalar) + "\n" for row in rows)
+        with open(self.metrics_path, "a", encoding="utf-8") as handle:
+            handle.write(lines)
+            handle.flush()
+
+    def read_metrics(self) -> pd.DataFrame:
+        """All metrics rows as a DataFrame (empty when none); a torn last line from a crash is skipped."""
+        if not self.metrics_path.is_file():
+            return pd.DataFrame()
+        return pd.DataFrame.from_records(_read_jsonl_rows(self.metrics_path))
+
+    def discard_metrics_after(self, step: int) -> None:
+        """Drop rows whose ``step`` exceeds ``step`` (call on resume from that checkpoint); atomic rewrite."""
+        self._require_writable()
+        if not self.metrics_path.is_file():
+            return
+        kept = [row for row in _read_jsonl_rows(self.metrics_path) if not row.get("step", -math.inf) > step]
+        write_bytes_atomic(self.metrics_path, "".join(json.dumps(row) + "\n" for row in kept).encode("utf-8"))
+
+    def write_metrics_parquet(self) -> Path:
+        """Export the metrics table to ``metrics.parquet`` atomically; returns its path."""
+        self._require_writable()
+        path = self.path / "metrics.parquet"
+        frame = self.read_metrics()
+        write_bytes_atomic(path, frame.to_parquet(index=False))
+        return path
+
+    def _repair_metrics_tail(self) -> None:
+        """Cut a torn final line (a crash mid-append) so new rows start on a line of their own."""
+        if not self.metrics_path.is_file():
+            return
+        data = self.metrics_path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            write_bytes_atomic(self.metrics_path, data[: data.rfind(b"\n") + 1])
+
+    def _require_writable(self) -> None:
+        if not self.writable:
+            raise MzlabError(f"run directory {str(self.path)!r} is opened read-only")
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+
+
+def _describe_steps(steps: list[int]) -> str:
+    if not steps:
+        return "none"
+    if len(steps) <= 12:
+        return ", ".join(map(str, steps))
+    return f"{', '.join(map(str, steps[:5]))}, ..., {', '.join(map(str, steps[-5:]))} ({len(steps)} in all)"
+
+
+def _read_jsonl_rows(path: Path) -> list[dict]:
+    rows = []
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            if number == len(lines):  # torn last line (no newline after it): an interrupted append
+                continue
+            raise MzlabError(f"metrics file {str(path)!r} line {number} is corrupted") from None
+    return rows
+
+
+def _json_scalar(value: Any) -> Any:
+    if isinstance(value, np.generic | torch.Tensor) and getattr(value, "ndim", 0) == 0:
+        return value.item()
+    raise TypeError(f"metrics value of type {type(value).__name__} is not a JSON scalar")
+
+
+def _encode_state(value: Any, tensors: dict[str, torch.Tensor], where: str) -> Any:
+    """JSON structure of a nested state; tensors and arrays move to ``tensors`` under sequential names."""
+    if isinstance(value, torch.Tensor) or isinstance(value, np.ndarray):
+        name = f"t{len(tensors)}"
+        is_array = isinstance(value, np.ndarray)
+        tensors[name] = torch.from_numpy(np.ascontiguousarray(value)) if is_array else value
+        return {"__ndarray__" if is_array else "__tensor__": name}
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"__float__": repr(value)}
+    if isinstance(value, Mapping):
+        return {
+            "__dict__": [
+                [_encode_state(k, tensors, where), _encode_state(v, tensors, f"{where}.{k}")] for k, v in value.items()
+            ]
+        }
+    if isinstance(value, list | tuple):
+        tag = "__list__" if isinstance(value, list) else "__tuple__"
+        return {tag: [_encode_state(item, tensors, f"{where}[{i}]") for i, item in enumerate(value)]}
+    raise MzlabError(f"{where} is a {type(value).__name__}; trainer state holds only tensors, arrays and JSON values")
+
+
+def _decode_state(structure: Any, tensors: dict[str, torch.Tensor]) -> Any:
+    if not isinstance(structure, dict):
+        return structure
+    ((tag, payload),) = structure.items()
+    if tag == "__tensor__":
+        return tensors[payload]
+    if tag == "__ndarray__":
+        return tensors[payload].cpu().numpy()
+    if tag == "__float__":
+        return float(payload)
+    if tag == "__dict__":
+        return {_decode_state(k, tensors): _decode_state(v, tensors) for k, v in payload}
+    items = [_decode_state(item, tensors) for item in payload]
+    return items if tag == "__list__" else tuple(items)
