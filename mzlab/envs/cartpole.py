@@ -1,0 +1,135 @@
+"""Cart Pole as a vectorised numpy simulator, step for step equal to gymnasium's ``CartPole-v1``.
+
+Same physics (explicit Euler, tau 0.02), same thresholds (|x| > 2.4, |theta| > 12 degrees), reward 1 for every
+step including the terminating one, truncation after ``max_episode_steps`` (500). The initial state for a seed
+is drawn exactly as gymnasium draws it: ``seeding.np_random(seed)`` then ``uniform(-0.05, 0.05, size=4)``.
+
+Unlike gymnasium, an ended episode is absorbing: stepping it returns reward 0 and leaves the state unchanged.
+
+Snapshot row ``[D] = [SNAPSHOT_SIZE]`` float64: ``x, x_dot, theta, theta_dot, steps, terminated, truncated``.
+A batch of snapshots is ``[B, 7]``, so search trees can keep them in ``[B, N, 7]`` arrays.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from gymnasium.utils import seeding
+
+from mzlab.envs.simulator import BatchTransition, Simulator, Transition
+
+__all__ = ["CartPole", "SNAPSHOT_SIZE", "initial_state"]
+
+SNAPSHOT_SIZE = 7
+_STEPS, _TERMINATED, _TRUNCATED = 4, 5, 6
+
+GRAVITY = 9.8
+MASS_CART = 1.0
+MASS_POLE = 0.1
+TOTAL_MASS = MASS_POLE + MASS_CART
+LENGTH = 0.5
+POLEMASS_LENGTH = MASS_POLE * LENGTH
+FORCE_MAG = 10.0
+TAU = 0.02
+THETA_THRESHOLD = 12 * 2 * math.pi / 360
+X_THRESHOLD = 2.4
+
+
+def initial_state(seed: int) -> np.ndarray:
+    """Gymnasium's ``CartPole-v1`` initial state ``[4]`` float64 for ``reset(seed=seed)``."""
+    rng, _ = seeding.np_random(int(seed))
+    return rng.uniform(low=-0.05, high=0.05, size=(4,))
+
+
+def _physics(state: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    """One Euler step of ``state[4, B]`` (float64) under ``actions[B]``; returns ``[4, B]``.
+
+    The arithmetic follows gymnasium's ``CartPoleEnv.step`` operation for operation, so results agree bit for
+    bit up to the vectorised ``sin``/``cos``.
+    """
+    x, x_dot, theta, theta_dot = state
+    force = np.where(actions == 1, FORCE_MAG, -FORCE_MAG)
+    costheta = np.cos(theta)
+    sintheta = np.sin(theta)
+    temp = (force + POLEMASS_LENGTH * np.square(theta_dot) * sintheta) / TOTAL_MASS
+    thetaacc = (GRAVITY * sintheta - costheta * temp) / (
+        LENGTH * (4.0 / 3.0 - MASS_POLE * np.square(costheta) / TOTAL_MASS)
+    )
+    xacc = temp - POLEMASS_LENGTH * thetaacc * costheta / TOTAL_MASS
+    return np.stack((x + TAU * x_dot, x_dot + TAU * xacc, theta + TAU * theta_dot, theta_dot + TAU * thetaacc))
+
+
+class CartPole(Simulator):
+    """Vectorised ``CartPole-v1``; snapshots are float64 rows ``[7]`` (see module docstring)."""
+
+    name = "cartpole"
+    num_actions = 2
+    observation_shape = (4,)
+
+    def __init__(self, *, discount: float = 0.997, max_episode_steps: int = 500) -> None:
+        self.discount = float(discount)
+        self.max_episode_steps = int(max_episode_steps)
+        self._row = np.zeros(SNAPSHOT_SIZE)
+
+    # Batched, pure ------------------------------------------------------------------------------------------
+
+    def reset_snapshots(self, seeds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Initial snapshots ``[B, 7]`` and observations ``[B, 4]`` float32 for ``seeds[B]``."""
+        snapshots = np.zeros((len(seeds), SNAPSHOT_SIZE))
+        for i, seed in enumerate(seeds):
+            snapshots[i, :4] = initial_state(int(seed))
+        return snapshots, snapshots[:, :4].astype(np.float32)
+
+    def step_snapshots(self, snapshots: np.ndarray, actions: np.ndarray) -> BatchTransition:
+        """Step ``snapshots[B, 7]`` by ``actions[B]``; ended rows are absorbing. ``snapshots`` is unchanged."""
+        snapshots = np.asarray(snapshots, dtype=np.float64)
+        actions = np.asarray(actions)
+        ended = (snapshots[:, _TERMINATED] != 0) | (snapshots[:, _TRUNCATED] != 0)
+        state = _physics(snapshots[:, :4].T, actions)
+        x, theta = state[0], state[2]
+        terminated = (x < -X_THRESHOLD) | (x > X_THRESHOLD) | (theta < -THETA_THRESHOLD) | (theta > THETA_THRESHOLD)
+        steps = snapshots[:, _STEPS] + 1
+        truncated = steps >= self.max_episode_steps
+        following = np.empty_like(snapshots)
+        following[:, :4] = state.T
+        following[:, _STEPS] = steps
+        following[:, _TERMINATED] = terminated
+        following[:, _TRUNCATED] = truncated
+        if ended.any():
+            following[ended] = snapshots[ended]
+        terminated = following[:, _TERMINATED] != 0
+        truncated = following[:, _TRUNCATED] != 0
+        rewards = np.where(ended, 0.0, 1.0)
+        return BatchTransition(following, following[:, :4].astype(np.float32), rewards, terminated, truncated)
+
+    def observe_snapshots(self, snapshots: np.ndarray) -> np.ndarray:
+        """Observations ``[B, 4]`` float32 of ``snapshots[B, 7]``."""
+        return np.asarray(snapshots)[:, :4].astype(np.float32)
+
+    # Stateful single environment ----------------------------------------------------------------------------
+
+    def reset(self, seed: int) -> np.ndarray:
+        self._row = np.zeros(SNAPSHOT_SIZE)
+        self._row[:4] = initial_state(seed)
+        return self.observe()
+
+    def step(self, action: int) -> Transition:
+        result = self.step_snapshots(self._row[None], np.array([action]))
+        self._row = result.snapshots[0]
+        return Transition(
+            result.observations[0], float(result.rewards[0]), bool(result.terminated[0]), bool(result.truncated[0])
+        )
+
+    def snapshot(self) -> np.ndarray:
+        """The current state as a float64 row ``[7]`` (a copy)."""
+        return self._row.copy()
+
+    def restore(self, snapshot: object) -> None:
+        row = np.asarray(snapshot, dtype=np.float64)
+        if row.shape != (SNAPSHOT_SIZE,):
+            raise ValueError(f"a Cart Pole snapshot is a float row of {SNAPSHOT_SIZE}, got shape {row.shape}")
+        self._row = row.copy()
+
+    def observe(self) -> np.ndarray:
+        return self._row[:4].astype(np.float32)

@@ -1,0 +1,188 @@
+"""Any discrete-action gymnasium environment as a simulator: snapshot = (seed, actions so far), restore = replay.
+
+A gymnasium environment whose only randomness is drawn at ``reset(seed=...)`` is a deterministic function of
+its seed and the actions taken since. So a snapshot is the pair ``(seed, actions)``, and restoring it means
+resetting a live environment with that seed and replaying the actions. To keep restores cheap the simulator
+keeps a small least-recently-used cache of live environment objects keyed by their snapshot: restoring a
+snapshot whose live environment (or the live environment of one of its prefixes) is cached costs only the
+missing steps. Box2D and most gymnasium worlds cannot be copied exactly, so stepping a cached environment
+moves it: after ``restore(s); step(a)`` the cache holds the environment at ``s + a``, not at ``s``. Restoring
+``s`` again then replays from the longest cached prefix of ``s`` (or from the seed).
+
+Environments that draw random numbers inside ``step`` are not deterministic under replay; wrapping them
+breaks the exact-restore guarantee (the tests check the ones mzlab ships).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import gymnasium as gym
+import numpy as np
+
+from mzlab.envs.simulator import Simulator, Transition
+from mzlab.errors import MzlabError
+
+__all__ = ["ReplaySnapshot", "ReplaySimulator", "make_gym_simulator"]
+
+
+@dataclass(frozen=True)
+class ReplaySnapshot:
+    """The state of a replayed episode: its seed and every action taken since ``reset``."""
+
+    seed: int
+    actions: tuple[int, ...]
+
+
+@dataclass
+class _Live:
+    env: gym.Env
+    observation: np.ndarray
+    terminated: bool
+    truncated: bool
+
+
+class ReplaySimulator(Simulator):
+    """Simulator over ``make_env()`` gymnasium environments, restored by seeded reset plus replay.
+
+    ``max_episode_steps`` (None: only the environment's own truncation) truncates episodes after that many
+    actions; ``reward_scale`` multiplies every reward; ``cache_size`` live environments are kept for cheap
+    restores. Observations are float32 ``observation_shape``.
+    """
+
+    def __init__(
+        self,
+        make_env: Callable[[], gym.Env],
+        *,
+        name: str,
+        discount: float,
+        max_episode_steps: int | None = None,
+        reward_scale: float = 1.0,
+        cache_size: int = 32,
+    ) -> None:
+        self._make_env = make_env
+        probe = make_env()
+        if not isinstance(probe.action_space, gym.spaces.Discrete):
+            raise MzlabError(f"env {name!r}: only discrete action spaces are supported, got {probe.action_space}")
+        if not isinstance(probe.observation_space, gym.spaces.Box):
+            raise MzlabError(f"env {name!r}: only Box observation spaces are supported, got {probe.observation_space}")
+        self.name = name
+        self.num_actions = int(probe.action_space.n)
+        self.observation_shape = tuple(probe.observation_space.shape)
+        self.discount = float(discount)
+        self.max_episode_steps = max_episode_steps
+        self.reward_scale = float(reward_scale)
+        self.cache_size = int(cache_size)
+        self._spare: list[gym.Env] = [probe]
+        self._cache: OrderedDict[ReplaySnapshot, _Live] = OrderedDict()
+        self._key: ReplaySnapshot | None = None
+        self._live: _Live | None = None
+        self.replayed_steps = 0
+        """Environment steps spent replaying so far (for benchmarks and cache tuning)."""
+
+    # Stateful single environment ----------------------------------------------------------------------------
+
+    def reset(self, seed: int) -> np.ndarray:
+        self._park()
+        self._key = ReplaySnapshot(int(seed), ())
+        self._live = self._fresh(int(seed))
+        return self.observe()
+
+    def step(self, action: int) -> Transition:
+        live, key = self._current()
+        if live.terminated or live.truncated:
+            return Transition(live.observation.copy(), 0.0, live.terminated, live.truncated)
+        action = int(action)
+        if not 0 <= action < self.num_actions:
+            raise ValueError(f"action {action} outside [0, {self.num_actions})")
+        observation, reward, terminated, truncated, _ = live.env.step(action)
+        self._key = ReplaySnapshot(key.seed, (*key.actions, action))
+        if self.max_episode_steps is not None and len(self._key.actions) >= self.max_episode_steps:
+            truncated = True
+        live.observation = np.asarray(observation, dtype=np.float32)
+        live.terminated, live.truncated = bool(terminated), bool(truncated)
+        return Transition(live.observation.copy(), float(reward) * self.reward_scale, live.terminated, live.truncated)
+
+    def snapshot(self) -> ReplaySnapshot:
+        return self._current()[1]
+
+    def restore(self, snapshot: object) -> None:
+        if not isinstance(snapshot, ReplaySnapshot):
+            raise TypeError(f"expected a ReplaySnapshot, got {type(snapshot).__name__}")
+        if self._live is not None and self._key == snapshot:
+            return
+        self._park()
+        live = self._cache.pop(snapshot, None)
+        if live is None:
+            live = self._replay(snapshot)
+        self._key, self._live = snapshot, live
+
+    def observe(self) -> np.ndarray:
+        return self._current()[0].observation.copy()
+
+    # Cache ----------------------------------------------------------------------------------------------------
+
+    def _current(self) -> tuple[_Live, ReplaySnapshot]:
+        if self._live is None or self._key is None:
+            raise RuntimeError(f"{self.name}: call reset(seed) or restore(snapshot) first")
+        return self._live, self._key
+
+    def _park(self) -> None:
+        """Put the current live environment into the cache, evicting the least recently used beyond capacity."""
+        if self._live is None or self._key is None:
+            return
+        self._cache[self._key] = self._live
+        self._cache.move_to_end(self._key)
+        while len(self._cache) > self.cache_size:
+            _, evicted = self._cache.popitem(last=False)
+            self._spare.append(evicted.env)
+        self._key = self._live = None
+
+    def _fresh(self, seed: int) -> _Live:
+        env = self._spare.pop() if self._spare else self._make_env()
+        observation, _ = env.reset(seed=seed)
+        return _Live(env, np.asarray(observation, dtype=np.float32), False, False)
+
+    def _replay(self, snapshot: ReplaySnapshot) -> _Live:
+        """A live environment at ``snapshot``: the longest cached prefix advanced, or a fresh reset replayed."""
+        actions = snapshot.actions
+        best: ReplaySnapshot | None = None
+        for key in self._cache:
+            if (
+                key.seed == snapshot.seed
+                and len(key.actions) < len(actions)
+                and (best is None or len(key.actions) > len(best.actions))
+                and actions[: len(key.actions)] == key.actions
+            ):
+                best = key
+        if best is None:
+            live, done = self._fresh(snapshot.seed), 0
+        else:
+            live, done = self._cache.pop(best), len(best.actions)
+        self._key, self._live = ReplaySnapshot(snapshot.seed, actions[:done]), live
+        for action in actions[done:]:
+            if live.terminated or live.truncated:
+                raise ValueError(f"{self.name}: snapshot continues after its episode ended")
+            self.step(action)
+            self.replayed_steps += 1
+        self._key = self._live = None
+        return live
+
+
+def make_gym_simulator(
+    env_id: str, *, discount: float, max_episode_steps: int | None = None, reward_scale: float = 1.0
+) -> ReplaySimulator:
+    """``gym:<env_id>`` as a simulator; ``max_episode_steps`` overrides the registered time limit."""
+    if env_id not in gym.registry:
+        raise MzlabError(f"env 'gym:{env_id}': no gymnasium environment {env_id!r} is registered")
+
+    def make_env() -> gym.Env:
+        return gym.make(env_id, max_episode_steps=max_episode_steps, disable_env_checker=True)
+
+    try:
+        make_env().close()
+    except Exception as error:  # noqa: BLE001 - any construction failure is the user's env id or its extras
+        raise MzlabError(f"env 'gym:{env_id}': gymnasium could not build it ({error})".replace("\n", " ")) from error
+    return ReplaySimulator(make_env, name=f"gym:{env_id}", discount=discount, reward_scale=reward_scale)
