@@ -1,0 +1,42 @@
+"""The demo study behind ``make demo``: a few Cart Pole seeds, train -> analyze all -> report."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from mzlab.errors import MzlabError
+from mzlab.sweep.run import run_sweep
+
+__all__ = ["run_demo_study"]
+
+
+def run_demo_study(
+    out_dir: str | os.PathLike,
+    *,
+    seeds: Sequence[int],
+    overrides: Sequence[str],
+    quick: bool = True,
+    env: str = "cartpole",
+    executor: str = "local",
+    max_workers: int | None = None,
+    progress: bool = True,
+) -> Path:
+    """Run the whole study in ``out_dir`` and build its report; returns ``out_dir/report/index.html``.
+
+    Rerunning resumes: finished jobs are skipped. Raises :class:`MzlabError` naming the failed jobs' logs
+    when any job failed (the report is still written from whatever finished).
+    """
+    from mzlab.report import build_report
+
+    summary = run_sweep(out_dir, env=env, seeds=seeds, overrides=overrides, analyses="all", quick=quick,
+                        executor=executor, max_workers=max_workers, progress=progress,
+                        command=f"run_demo_study({str(out_dir)!r}, seeds={list(seeds)}, "
+                                f"overrides={list(overrides)}, quick={quick})")
+    report = build_report(out_dir)
+    if not summary.ok:
+        first = (summary.failed or summary.skipped)[0]
+        raise MzlabError(f"demo study: {len(summary.failed)} job(s) failed, {len(summary.skipped)} skipped; "
+                         f"first: {first.job_id} (log: {Path(out_dir) / first.log}); partial report: {report}")
+    return report

@@ -1,0 +1,85 @@
+"""Job status records: one JSON file per job under ``STUDY/jobs/``, written atomically.
+
+Only the sweep's driver writes records, so a record is always a complete JSON document: either the one
+before an update or the one after (temp file + ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = ["JobRecord", "STATUSES", "write_json_atomic", "read_record", "write_record", "record_path", "log_path"]
+
+STATUSES = ("pending", "running", "done", "failed", "skipped")
+"""``running`` left behind by a killed sweep is treated like ``pending`` on the next run."""
+
+
+@dataclass
+class JobRecord:
+    """What the study directory remembers about one job."""
+
+    job_id: str
+    kind: str
+    status: str = "pending"
+    attempts: int = 0
+    """Times the job was started (a worker death followed by a retry counts twice)."""
+    spec_hash: str = ""
+    """Hash of the job's target and arguments; a ``done`` job is skipped only while this matches."""
+    depends_on: list[str] = field(default_factory=list)
+    log: str = ""
+    """Log file, relative to the study directory."""
+    error: str | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    seconds: float | None = None
+    """Wall-clock seconds of the last attempt, measured in the worker."""
+    host: str | None = None
+    result: Any = None
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    """Write ``payload`` as JSON to ``path`` through a temp file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(payload, stream, indent=2, sort_keys=True, default=str)
+            stream.write("\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        if os.path.exists(temp_name):
+            os.unlink(temp_name)
+        raise
+
+
+def record_path(study_dir: Path, job_id: str) -> Path:
+    return Path(study_dir) / "jobs" / f"{job_id}.json"
+
+
+def log_path(study_dir: Path, job_id: str) -> Path:
+    return Path(study_dir) / "logs" / f"{job_id}.log"
+
+
+def read_record(study_dir: Path, job_id: str) -> JobRecord | None:
+    """The stored record, or None when there is none or it cannot be read (then the job simply reruns)."""
+    path = record_path(study_dir, job_id)
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    known = {f.name for f in fields(JobRecord)}
+    if not isinstance(payload, dict) or "job_id" not in payload or "kind" not in payload:
+        return None
+    return JobRecord(**{key: value for key, value in payload.items() if key in known})
+
+
+def write_record(study_dir: Path, record: JobRecord) -> None:
+    write_json_atomic(record_path(study_dir, record.job_id), asdict(record))

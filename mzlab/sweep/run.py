@@ -1,0 +1,57 @@
+"""One call for a whole study: plan the jobs, record the plan, run them on an executor."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from mzlab.errors import MzlabError
+from mzlab.sweep.executors import make_executor
+from mzlab.sweep.runner import SweepSummary, run_jobs
+from mzlab.sweep.study import StudyPlan, resolve_analyses, study_jobs, write_study_file
+
+__all__ = ["run_sweep"]
+
+
+def run_sweep(
+    out_dir: str | os.PathLike,
+    *,
+    env: str,
+    seeds: Sequence[int],
+    overrides: Sequence[str] = (),
+    analyses: str | Sequence[str] = "all",
+    quick: bool = False,
+    analysis_options: Sequence[str] = (),
+    executor: str = "local",
+    max_workers: int | None = None,
+    ray_address: str | None = None,
+    retries: int = 2,
+    progress: bool = True,
+    command: str | None = None,
+) -> SweepSummary:
+    """Train every seed, then run each analysis per seed, all results under ``out_dir``.
+
+    ``analyses`` is ``"all"``, ``"none"``, a comma list or a sequence of experiment names. Rerunning with the
+    same arguments skips finished jobs; a study made with other ``env``/``overrides``/``quick`` is refused.
+    """
+    if not seeds:
+        raise MzlabError("--seeds: no seeds given")
+    if max_workers is not None and max_workers < 1:
+        raise MzlabError(f"--max-workers: must be at least 1, got {max_workers}")
+    if retries < 0:
+        raise MzlabError(f"--retries: must be 0 or more, got {retries}")
+    from mzlab.config import PRESETS
+
+    if env not in PRESETS:
+        raise MzlabError(f"--env: unknown environment {env!r}; valid: {', '.join(sorted(PRESETS))}")
+    names = resolve_analyses(analyses if isinstance(analyses, str) else ",".join(analyses) or "none")
+    plan = StudyPlan(env=env, seeds=tuple(seeds), overrides=tuple(overrides), analyses=names, quick=quick,
+                     analysis_options=tuple(analysis_options))
+    jobs = study_jobs(plan)
+    study_dir = Path(out_dir)
+    if study_dir.exists() and not study_dir.is_dir():
+        raise MzlabError(f"--out: {study_dir} exists and is not a directory")
+    runner = make_executor(executor, max_workers=max_workers, ray_address=ray_address)
+    write_study_file(study_dir, plan, jobs=jobs, command=command, executor=executor)
+    return run_jobs(jobs, study_dir, executor=runner, retries=retries, progress=progress)

@@ -1,0 +1,161 @@
+"""A study: one environment, a set of seeds, and the jobs train (per seed) -> each analysis (per seed).
+
+Layout of a study directory::
+
+    STUDY/study.json                       plan, commands, versions (see :func:`write_study_file`)
+    STUDY/jobs/<job>.json                  status records;  STUDY/logs/<job>.log  each job's output
+    STUDY/runs/seed-<n>/                   ``mzlab train --run-dir``
+    STUDY/analysis/seed-<n>/<experiment>/  ``mzlab analyze <experiment> --out``
+    STUDY/report/index.html                ``mzlab report STUDY``
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from mzlab.errors import MzlabError
+from mzlab.sweep.jobs import Job
+from mzlab.sweep.provenance import software_versions
+from mzlab.sweep.records import write_json_atomic
+from mzlab.sweep.targets import analyze_argv, train_argv
+
+__all__ = ["EXPERIMENTS", "StudyPlan", "resolve_analyses", "study_jobs", "write_study_file", "read_study_file"]
+
+EXPERIMENTS = ("learning-curves", "value-error", "sequence-rank", "cross-step", "search-prior", "planning")
+"""The paper's experiments, in the order of ``mzlab analyze all`` (issue 5)."""
+
+
+def available_experiments() -> tuple[str, ...]:
+    """The experiments ``mzlab analyze`` offers, if it publishes them, else :data:`EXPERIMENTS`."""
+    try:
+        from mzlab import analysis
+    except ImportError:
+        return EXPERIMENTS
+    published = getattr(analysis, "EXPERIMENTS", None)
+    if isinstance(published, (tuple, list, dict)) and published:
+        return tuple(name for name in published if name != "all")
+    return EXPERIMENTS
+
+
+def resolve_analyses(text: str | None) -> tuple[str, ...]:
+    """``"all"`` -> every experiment; ``"none"`` or ``""`` -> none; ``"a,b"`` -> those, validated."""
+    valid = available_experiments()
+    if text is None or text.strip() in ("all",):
+        return valid
+    if text.strip() in ("", "none"):
+        return ()
+    names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    unknown = [name for name in names if name not in valid]
+    if unknown:
+        raise MzlabError(f"--analyses: unknown experiment {unknown[0]!r}; valid: all, none, {', '.join(valid)}")
+    return names
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    """What a sweep runs. ``env``, ``overrides``, ``quick`` and ``analysis_options`` fix the study's identity."""
+
+    env: str
+    seeds: tuple[int, ...]
+    overrides: tuple[str, ...] = ()
+    """``--set key=value`` passed to every ``mzlab train``."""
+    analyses: tuple[str, ...] = EXPERIMENTS
+    quick: bool = False
+    """Pass ``--quick`` to every ``mzlab analyze`` (smoke-run budget)."""
+    analysis_options: tuple[str, ...] = ()
+    """Extra arguments for every ``mzlab analyze`` (e.g. ``("--num-states", "16")``)."""
+
+    def identity(self) -> dict:
+        return {"env": self.env, "overrides": list(self.overrides), "quick": self.quick,
+                "analysis_options": list(self.analysis_options)}
+
+
+def run_dir_of(seed: int) -> str:
+    return f"runs/seed-{seed}"
+
+
+def analysis_dir_of(seed: int, experiment: str) -> str:
+    return f"analysis/seed-{seed}/{experiment}"
+
+
+def study_jobs(plan: StudyPlan) -> list[Job]:
+    """Per seed: ``seed-<n>.train``, then ``seed-<n>.<experiment>`` for each analysis (depending on it)."""
+    jobs: list[Job] = []
+    for seed in plan.seeds:
+        train_id = f"seed-{seed}.train"
+        jobs.append(Job(
+            job_id=train_id, kind="train", target="mzlab.sweep.targets:train",
+            kwargs={"env": plan.env, "seed": seed, "overrides": list(plan.overrides)},
+            paths={"run_dir": run_dir_of(seed)},
+        ))
+        for experiment in plan.analyses:
+            jobs.append(Job(
+                job_id=f"seed-{seed}.{experiment}", kind=experiment, target="mzlab.sweep.targets:analyze",
+                kwargs={"experiment": experiment, "quick": plan.quick, "options": list(plan.analysis_options)},
+                paths={"run_dir": run_dir_of(seed), "out": analysis_dir_of(seed, experiment)},
+                depends_on=(train_id,),
+            ))
+    return jobs
+
+
+def job_command(job: Job, study_dir: str) -> str:
+    """The terminal command equivalent to ``job`` (for the study file and the report)."""
+    paths = {name: f"{study_dir.rstrip('/')}/{relative}" for name, relative in job.paths.items()}
+    if job.target.endswith(":train"):
+        argv = train_argv(**job.kwargs, run_dir=paths["run_dir"])
+    elif job.target.endswith(":analyze"):
+        kwargs = dict(job.kwargs)
+        argv = analyze_argv(experiment=kwargs["experiment"], run_dir=paths["run_dir"], out=paths["out"],
+                            quick=kwargs["quick"], options=kwargs["options"])
+    else:
+        return f"python -c 'from {job.target.split(':')[0]} import ...'  # {job.target}"
+    return shlex.join(["mzlab", *argv])
+
+
+def read_study_file(study_dir: str | Path) -> dict | None:
+    path = Path(study_dir) / "study.json"
+    if not path.exists():
+        return None
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise MzlabError(f"{path}: not valid JSON ({error.msg}); move it away to start a new study") from error
+    if not isinstance(payload, dict):
+        raise MzlabError(f"{path}: expected a JSON object")
+    return payload
+
+
+def write_study_file(study_dir: str | Path, plan: StudyPlan, *, jobs: list[Job], command: str | None,
+                     executor: str) -> dict:
+    """Create or extend ``STUDY/study.json``; refuse a plan whose identity differs from the stored one.
+
+    Seeds and analyses may grow between sweeps of one study; the environment, overrides and analysis
+    options may not (that would mix results of different configurations).
+    """
+    study_dir = Path(study_dir)
+    old = read_study_file(study_dir)
+    identity = plan.identity()
+    if old is not None:
+        stored = {key: old.get(key) for key in identity}
+        if stored != identity:
+            changed = next(key for key in identity if stored[key] != identity[key])
+            raise MzlabError(f"{study_dir}: the study was made with {changed}={stored[changed]!r}, not "
+                             f"{identity[changed]!r}; use a new --out directory")
+    payload = dict(old or {}, **identity)
+    payload["seeds"] = sorted(set(payload.get("seeds", [])) | set(plan.seeds))
+    payload["analyses"] = list(dict.fromkeys([*payload.get("analyses", []), *plan.analyses]))
+    payload.setdefault("created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    payload["versions"] = software_versions()
+    payload.setdefault("sweeps", []).append({
+        "command": command, "executor": executor, "seeds": list(plan.seeds), "analyses": list(plan.analyses),
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    })
+    commands = payload.setdefault("commands", {})
+    for job in jobs:
+        commands[job.job_id] = job_command(job, str(study_dir))
+    write_json_atomic(study_dir / "study.json", payload)
+    return payload
