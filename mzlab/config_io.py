@@ -65,7 +65,7 @@ def config_from_dict(data: dict[str, Any], cls: type = ExperimentConfig, *, pref
     wrong type.
     """
     if not isinstance(data, dict):
-        where = f"config section {prefix!r}" if prefix else "config"
+        where = f"config section {prefix[:-1]!r}" if prefix else "config"
         raise MzlabError(f"{where} must be a JSON object, got {type(data).__name__}")
     hints = _field_types(cls)
     for key in data:
