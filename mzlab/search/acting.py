@@ -1,0 +1,52 @@
+"""Acting from root visit counts (paper Eq. 1) and the root's Dirichlet exploration noise."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mzlab.errors import MzlabError
+
+__all__ = ["visit_policy", "select_action", "mix_dirichlet", "softmax"]
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of ``logits[B, A]`` (float64)."""
+    shifted = np.asarray(logits, dtype=np.float64)
+    shifted = shifted - shifted.max(axis=-1, keepdims=True)
+    weights = np.exp(shifted)
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def visit_policy(visit_counts: np.ndarray, temperature: float) -> np.ndarray:
+    """``π(a) = N(a)^{1/T} / Σ_b N(b)^{1/T}`` for ``visit_counts[B, A]``; ``T = 0`` puts all mass on the
+    first most-visited action. Rows without visits are uniform."""
+    counts = np.asarray(visit_counts, dtype=np.float64)
+    if temperature < 0:
+        raise MzlabError(f"temperature must be >= 0, got {temperature}")
+    if temperature == 0:
+        policy = np.zeros_like(counts)
+        policy[np.arange(len(counts)), counts.argmax(axis=-1)] = 1.0
+        return policy
+    with np.errstate(divide="ignore"):
+        logits = np.log(counts) / temperature
+    empty = ~np.isfinite(logits).any(axis=-1)
+    logits[empty] = 0.0
+    return softmax(logits)
+
+
+def select_action(visit_counts: np.ndarray, temperature: float, rng: np.random.Generator, greedy: bool = False
+                  ) -> np.ndarray:
+    """Actions ``[B]`` drawn from :func:`visit_policy` of ``visit_counts[B, A]``; ``greedy`` (or ``T = 0``) takes
+    the argmax of the visits (ties: lowest action)."""
+    counts = np.asarray(visit_counts)
+    if greedy or temperature == 0:
+        return counts.argmax(axis=-1)
+    policy = visit_policy(counts, temperature)
+    cumulative = policy.cumsum(axis=-1)
+    draws = rng.random(len(counts))[:, None] * cumulative[:, -1:]
+    return np.minimum((draws >= cumulative).sum(axis=-1), counts.shape[-1] - 1)
+
+
+def mix_dirichlet(prior: np.ndarray, noise: np.ndarray, fraction: float) -> np.ndarray:
+    """Pseudocode ``add_exploration_noise``: ``(1 - ε) prior + ε noise`` for ``prior, noise [B, A]``."""
+    return (1.0 - fraction) * prior + fraction * noise

@@ -1,0 +1,52 @@
+"""The learned model: plans with a MuZero network (state = latent ``[B, D]``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from mzlab.networks.support import support_to_scalar
+from mzlab.search.types import RootOutput, StepOutput
+
+__all__ = ["LearnedModel"]
+
+
+class LearnedModel:
+    """:class:`~mzlab.search.types.Model` over a MuZero network with ``initial_inference``/``recurrent_inference``.
+
+    Rewards and values are decoded from the categorical heads with :func:`support_to_scalar`; the discount is
+    ``γ`` everywhere (the learned model has no notion of termination). States are numpy ``[B, D]`` float32 on
+    CPU and torch tensors on other devices (they stay there). Put the network in eval mode before searching.
+    """
+
+    def __init__(self, network: torch.nn.Module, *, discount: float, device: torch.device | str | None = None):
+        self.network = network
+        self.num_actions = int(network.num_actions)
+        self.discount = float(discount)
+        self.device = torch.device(device) if device is not None else next(network.parameters()).device
+        self._on_cpu = self.device.type == "cpu"
+
+    def _decode(self, output, *, with_reward: bool):
+        support = self.network.support_size
+        value = support_to_scalar(output.value_logits, support).double().cpu().numpy()
+        reward = support_to_scalar(output.reward_logits, support).double().cpu().numpy() if with_reward else None
+        latent = output.latent.numpy() if self._on_cpu else output.latent
+        return latent, output.policy_logits.double().cpu().numpy(), value, reward
+
+    def root(self, observations: np.ndarray, snapshots: np.ndarray | None = None) -> RootOutput:
+        """``h`` then ``f`` on ``observations[B, ...]`` (``snapshots`` are ignored)."""
+        with torch.inference_mode():
+            inputs = torch.as_tensor(np.asarray(observations), dtype=torch.float32, device=self.device)
+            latent, prior_logits, value, _ = self._decode(self.network.initial_inference(inputs), with_reward=False)
+        return RootOutput(prior_logits=prior_logits, value=value, state=latent)
+
+    def step(self, state, actions: np.ndarray) -> tuple[StepOutput, object]:
+        """``g`` then ``f`` on latents ``state[B, D]`` and ``actions[B]``."""
+        with torch.inference_mode():
+            latent = torch.as_tensor(state, device=self.device)
+            action_tensor = torch.as_tensor(np.asarray(actions), device=self.device)
+            output = self.network.recurrent_inference(latent, action_tensor)
+            next_latent, prior_logits, value, reward = self._decode(output, with_reward=True)
+        step = StepOutput(reward=reward, discount=np.full(len(reward), self.discount), prior_logits=prior_logits,
+                          value=value)
+        return step, next_latent

@@ -1,0 +1,118 @@
+"""One batched MCTS faithful to MuZero over any :class:`~mzlab.search.types.Model`.
+
+``B`` independent roots share the Python loop over simulations; selection and backup are numba kernels over
+the whole batch and the model is called once per simulation with a batch of ``B`` edges.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mzlab.config import SearchConfig
+from mzlab.errors import MzlabError
+from mzlab.search.acting import mix_dirichlet, softmax
+from mzlab.search.output import SearchOutput
+from mzlab.search.selection import IMPLEMENTATION, PSEUDOCODE, select_leaves
+from mzlab.search.tree import StateStore, children_q, expand_and_backup, new_tree
+from mzlab.search.types import Model
+
+__all__ = ["run_search", "rollout_values", "check_search_config"]
+
+_CONVENTIONS = {"implementation": IMPLEMENTATION, "pseudocode": PSEUDOCODE}
+
+
+def check_search_config(config: SearchConfig) -> None:
+    """Raise :class:`MzlabError` naming the first search option outside its allowed values."""
+    if config.prior not in ("policy", "uniform"):
+        raise MzlabError(f"search.prior must be 'policy' or 'uniform', got {config.prior!r}")
+    if config.leaf not in ("value", "rollout"):
+        raise MzlabError(f"search.leaf must be 'value' or 'rollout', got {config.leaf!r}")
+    if config.q_convention not in _CONVENTIONS:
+        raise MzlabError(f"search.q_convention must be 'implementation' or 'pseudocode', got {config.q_convention!r}")
+    if config.num_simulations < 1:
+        raise MzlabError(f"search.num_simulations must be >= 1, got {config.num_simulations}")
+    if config.leaf == "rollout" and config.rollout_horizon < 1:
+        raise MzlabError(f"search.rollout_horizon must be >= 1, got {config.rollout_horizon}")
+    if not 0.0 <= config.dirichlet_fraction <= 1.0 or config.dirichlet_alpha <= 0:
+        raise MzlabError("search.dirichlet_fraction must lie in [0, 1] and search.dirichlet_alpha be > 0")
+
+
+def rollout_values(model: Model, state, *, horizon: int, rng: np.random.Generator) -> np.ndarray:
+    """``[B]`` discounted reward sums of ``horizon`` uniformly random actions from ``state`` in ``model``.
+
+    ``Σ_{i<H} (Π_{j<i} d_j) r_i`` with the model's per-step discounts (0 after termination stops the sum); no
+    value bootstrap, the model's value outputs are ignored.
+    """
+    batch = len(state)
+    total = np.zeros(batch)
+    running = np.ones(batch)
+    for _ in range(horizon):
+        actions = rng.integers(model.num_actions, size=batch)
+        output, state = model.step(state, actions)
+        total += running * np.asarray(output.reward, dtype=np.float64)
+        running *= np.asarray(output.discount, dtype=np.float64)
+    return total
+
+
+def run_search(
+    model: Model,
+    observations: np.ndarray,
+    *,
+    config: SearchConfig,
+    rng: np.random.Generator,
+    snapshots: np.ndarray | None = None,
+    record_paths: bool = False,
+) -> SearchOutput:
+    """Search from ``observations[B, ...]`` (and the simulator ``snapshots[B]`` of the same states).
+
+    Random numbers, in this order: Dirichlet noise ``[B, A]`` (when ``config.add_noise``), then per simulation
+    the rollout actions (when ``config.leaf == "rollout"``). The same ``rng`` state gives the same result.
+    """
+    check_search_config(config)
+    convention = _CONVENTIONS[config.q_convention]
+    uniform = config.prior == "uniform"
+    num_simulations = config.num_simulations
+
+    root = model.root(observations, snapshots)
+    logits = np.asarray(root.prior_logits, dtype=np.float64)
+    batch, num_actions = logits.shape
+    root_prior = np.full((batch, num_actions), 1.0 / num_actions) if uniform else softmax(logits)
+    if config.add_noise:
+        noise = rng.dirichlet(np.full(num_actions, config.dirichlet_alpha), size=batch)
+        root_prior = mix_dirichlet(root_prior, noise, config.dirichlet_fraction)
+
+    tree = new_tree(batch, num_simulations + 1, root_prior, float(model.discount))
+    states = StateStore(num_simulations + 1, root.state)
+    parents = np.zeros(batch, dtype=np.int64)
+    actions = np.zeros(batch, dtype=np.int64)
+    depth_capacity = num_simulations if record_paths else 1
+    path_actions = np.full((batch, num_simulations if record_paths else 1, depth_capacity), -1, dtype=np.int64)
+    path_lengths = np.zeros((batch, num_simulations if record_paths else 1), dtype=np.int64)
+
+    for simulation in range(num_simulations):
+        select_leaves(tree.visits, tree.value_sum, tree.reward, tree.discount, tree.children, tree.prior,
+                      tree.min_max, config.c1, config.c2, convention, simulation, record_paths, path_actions,
+                      path_lengths, parents, actions)
+        output, next_state = model.step(states.gather(parents), actions)
+        node = simulation + 1
+        states.put(node, next_state)
+        if config.leaf == "rollout":
+            leaf_value = rollout_values(model, next_state, horizon=config.rollout_horizon, rng=rng)
+        else:
+            leaf_value = np.asarray(output.value, dtype=np.float64)
+        expand_and_backup(tree.visits, tree.value_sum, tree.reward, tree.discount, tree.prior, tree.children,
+                          tree.parent, tree.min_max, node, parents, actions,
+                          np.asarray(output.reward, dtype=np.float64), np.asarray(output.discount, dtype=np.float64),
+                          np.asarray(output.prior_logits, dtype=np.float64), uniform, leaf_value, convention)
+
+    visit_counts = tree.visits[np.arange(batch)[:, None], tree.children[:, 0]] * (tree.children[:, 0] >= 0)
+    return SearchOutput(
+        visit_counts=visit_counts,
+        visit_distribution=visit_counts / visit_counts.sum(axis=1, keepdims=True),
+        root_value=tree.value_sum[:, 0] / tree.visits[:, 0],
+        q_values=children_q(tree),
+        prior=root_prior,
+        model_value=np.asarray(root.value, dtype=np.float64),
+        path_actions=path_actions if record_paths else None,
+        path_lengths=path_lengths if record_paths else None,
+    )

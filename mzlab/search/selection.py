@@ -1,0 +1,94 @@
+"""pUCT child selection (paper Eq. 2, MuZero pseudocode ``ucb_score``) and tree-global min-max normalisation.
+
+Scalar kernels, compiled with numba; :func:`select_leaves` walks every root of the batch from its root to the
+first unexpanded edge.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mzlab.search.jit import njit
+
+__all__ = ["IMPLEMENTATION", "PSEUDOCODE", "normalise", "puct_score", "child_score", "select_leaves"]
+
+IMPLEMENTATION = 0
+"""Q convention: score ``normalise(r + d V(child))``, feed ``r + d V(node)`` to the min-max statistics."""
+PSEUDOCODE = 1
+"""Q convention: score ``r + d normalise(V(child))``, feed ``V(node)`` to the min-max statistics."""
+
+
+@njit
+def normalise(value, minimum, maximum):
+    """Pseudocode ``MinMaxStats.normalize``: ``(value - min) / (max - min)``, unchanged while ``max <= min``."""
+    if maximum > minimum:
+        return (value - minimum) / (maximum - minimum)
+    return value
+
+
+@njit
+def puct_score(q_normalised, prior, child_visits, parent_visits, c1, c2):
+    """``Q̄ + P sqrt(N_parent) / (1 + N_child) (c1 + log((N_parent + c2 + 1) / c2))`` (N_parent: the parent's
+    visit count, as in the pseudocode)."""
+    exploration = math.log((parent_visits + c2 + 1.0) / c2) + c1
+    exploration *= math.sqrt(parent_visits) / (child_visits + 1.0)
+    return q_normalised + exploration * prior
+
+
+@njit
+def child_score(tree_visits, tree_value_sum, tree_reward, tree_discount, children, prior, b, node, action, minimum,
+                maximum, c1, c2, convention):
+    """pUCT score of edge ``(node, action)`` of root ``b``; an unvisited child scores ``Q̄ = 0``."""
+    child = children[b, node, action]
+    child_visits = 0
+    q_normalised = 0.0
+    if child >= 0:
+        child_visits = tree_visits[b, child]
+        if child_visits > 0:
+            child_value = tree_value_sum[b, child] / child_visits
+            if convention == IMPLEMENTATION:
+                q_normalised = normalise(tree_reward[b, child] + tree_discount[b, child] * child_value, minimum,
+                                         maximum)
+            else:
+                q_normalised = tree_reward[b, child] + tree_discount[b, child] * normalise(child_value, minimum,
+                                                                                           maximum)
+    return puct_score(q_normalised, prior[b, node, action], child_visits, tree_visits[b, node], c1, c2)
+
+
+@njit
+def select_leaves(visits, value_sum, reward, discount, children, prior, min_max, c1, c2, convention, simulation,
+                  record, path_actions, path_lengths, out_parent, out_action):
+    """Descend every root from node 0 by argmax pUCT (ties: lowest action) to the first unexpanded edge.
+
+    Writes the parent node ``out_parent[B]`` and the action ``out_action[B]`` of that edge. When ``record``,
+    also writes the actions from the root ``path_actions[b, simulation, :depth]`` and ``path_lengths[b,
+    simulation]``.
+    """
+    batch, _, num_actions = children.shape
+    for b in range(batch):
+        node = 0
+        depth = 0
+        minimum = min_max[b, 0]
+        maximum = min_max[b, 1]
+        while True:
+            best_action = 0
+            best_score = -np.inf
+            for action in range(num_actions):
+                score = child_score(visits, value_sum, reward, discount, children, prior, b, node, action, minimum,
+                                    maximum, c1, c2, convention)
+                if score > best_score:
+                    best_score = score
+                    best_action = action
+            if record:
+                path_actions[b, simulation, depth] = best_action
+            depth += 1
+            child = children[b, node, best_action]
+            if child < 0:
+                out_parent[b] = node
+                out_action[b] = best_action
+                break
+            node = child
+        if record:
+            path_lengths[b, simulation] = depth
