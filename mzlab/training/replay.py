@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -198,6 +199,14 @@ class ReplayBuffer:
         keep = ids >= self._low
         self._arrays["priorities"][self._rows(ids[keep])] = priorities[inside][keep] + PRIORITY_EPSILON
 
+    def game_starts(self, ids: np.ndarray) -> np.ndarray:
+        """Global id of the first move of the game of each live position ``ids[N]``."""
+        return self._arrays["game_start"][self._rows(ids)]
+
+    def game_lengths(self, ids: np.ndarray) -> np.ndarray:
+        """Number of moves of the game of each live position ``ids[N]``."""
+        return self._arrays["game_length"][self._rows(ids)]
+
     def observations_at(self, ids: np.ndarray) -> np.ndarray:
         """Stored observations ``[N, ...]`` of the live global position ``ids[N]``."""
         return self._arrays["observations"][self._rows(ids)]
@@ -220,16 +229,19 @@ class ReplayBuffer:
 
     # Saving -----------------------------------------------------------------------------------------------
 
-    def save(self, path: Path) -> None:
-        """Write the live buffer to ``path`` (``.npz``, plain arrays only)."""
+    def save(self, path: Path | BinaryIO) -> None:
+        """Write the live buffer to ``path`` or a binary file object (``.npz``, plain arrays only)."""
         live = slice(self._low - self._base, self._high - self._base)
         arrays = {name: self._arrays[name][live] for name in _FIELDS}
         arrays["game_start"] = arrays["game_start"] - self._low
         games = np.array(list(self._games), dtype=np.int64).reshape(-1, 2)
         games[:, 0] -= self._low
         counters = np.array([self.num_games_added, self.num_transitions_added], dtype=np.int64)
-        with open(path, "wb") as handle:
-            np.savez(handle, games=games, counters=counters, **arrays)
+        if isinstance(path, str | Path):
+            with open(path, "wb") as handle:
+                np.savez(handle, games=games, counters=counters, **arrays)
+        else:
+            np.savez(path, games=games, counters=counters, **arrays)
 
     def load(self, path: Path) -> None:
         """Replace the contents by a buffer written by :meth:`save`."""

@@ -1,0 +1,50 @@
+"""Reanalyse (MuZero Reanalyse): refresh stored targets of sampled positions with a new search.
+
+For a ``reanalyse_fraction`` of the positions of a sampled batch, the latest network re-runs the search
+(without exploration noise) at the unrolled positions ``t + k`` (new root value ``nu`` and visit distribution
+``pi``) and at their bootstrap positions ``t + k + n`` (new ``nu``), writes them back into the buffer (so the
+n-step value targets of those games are recomputed) and gathers the batch's targets again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from mzlab.config import SearchConfig
+from mzlab.search.mcts import run_search
+from mzlab.search.types import Model
+from mzlab.training.replay import Batch, ReplayBuffer
+
+__all__ = ["reanalyse_batch"]
+
+
+def reanalyse_batch(
+    batch: Batch,
+    buffer: ReplayBuffer,
+    model: Model,
+    *,
+    search_config: SearchConfig,
+    fraction: float,
+    td_steps: int,
+    rng: np.random.Generator,
+) -> Batch:
+    """``batch`` with the targets of ``round(fraction * B)`` of its positions refreshed by a new search."""
+    count = int(round(fraction * len(batch.weights)))
+    if count == 0:
+        return batch
+    chosen = rng.choice(len(batch.weights), size=count, replace=False)
+    inside = batch.inside[chosen]
+    unrolled = batch.position_ids[chosen][inside]
+    game_ends = buffer.game_starts(batch.position_ids[chosen, 0]) + buffer.game_lengths(batch.position_ids[chosen, 0])
+    bootstrap = (batch.position_ids[chosen] + td_steps)[inside]
+    bootstrap = bootstrap[bootstrap < np.repeat(game_ends, inside.sum(axis=1))]
+    ids = np.unique(np.concatenate([unrolled, bootstrap]))
+    search = run_search(model, buffer.observations_at(ids), config=dataclasses.replace(search_config, add_noise=False),
+                        rng=rng)
+    with_policy = np.isin(ids, unrolled)
+    buffer.refresh(ids[~with_policy], search.root_value[~with_policy])
+    buffer.refresh(ids[with_policy], search.root_value[with_policy], search.visit_distribution[with_policy])
+    fresh = buffer.gather(batch.position_ids[:, 0], rng, weights=batch.weights)
+    return dataclasses.replace(fresh, actions=batch.actions)  # same moves; keeps the random ones past the end
