@@ -16,7 +16,7 @@ from mzlab.errors import MzlabError
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
-COMMANDS = ("envs", "demo")
+COMMANDS = ("envs", "demo", "train", "evaluate")
 """Modules of :mod:`mzlab.commands`, in the order ``mzlab --help`` lists them."""
 
 
