@@ -1,0 +1,158 @@
+"""``build_report(STUDY)``: one HTML page with the study's figures, tables, configs, seeds, versions, commands.
+
+Reads only what the study directory holds (``study.json``, ``jobs/``, ``runs/*/config.json``, Parquet tables
+under ``analysis/`` and ``runs/``); writes ``STUDY/report/index.html`` with its figures (PNG and SVG) and
+summary CSVs beside it in ``STUDY/report/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from mzlab.errors import MzlabError
+from mzlab.report.figures import draw_summary
+from mzlab.report.page import Section, esc, json_block, records_table_html, render_page, summary_table_html
+from mzlab.report.tables import SummarySpec, collect_tables, spec_for, summarise
+from mzlab.sweep.provenance import software_versions
+
+__all__ = ["build_report"]
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _image_html(png: Path, svg: Path, report_dir: Path, *, alt: str, embed: bool) -> str:
+    if embed:
+        source = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
+    else:
+        source = png.relative_to(report_dir).as_posix()
+    svg_link = svg.relative_to(report_dir).as_posix()
+    return (f'<figure><img src="{esc(source)}" alt="{esc(alt)}">'
+            f'<figcaption class="note">{esc(alt)} · <a href="{esc(svg_link)}">SVG</a></figcaption></figure>')
+
+
+def _result_section(name: str, table: pd.DataFrame, spec: SummarySpec, report_dir: Path, *, embed: bool,
+                    anchor: str, title: str) -> Section:
+    section = Section(anchor, title)
+    if not spec.values:
+        section.body.append(f"<p class='note'>No numeric result columns in this table ({len(table)} rows).</p>")
+        return section
+    summary = summarise(table, spec)
+    csv_path = report_dir / "tables" / f"{name}-summary.csv"
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    summary.to_csv(csv_path, index=False)
+    png, svg = draw_summary(summary, spec, report_dir / "figures" / name, title=spec.title or title)
+    seeds = sorted(table["seed"].unique().tolist()) if "seed" in table.columns else []
+    section.body.append(f"<p>{esc(spec.title or title)}. {len(table)} rows from seeds {esc(seeds)}.</p>")
+    section.body.append(_image_html(png, svg, report_dir, alt=f"{name}: mean ± standard error", embed=embed))
+    table_html, note = summary_table_html(summary, spec)
+    section.body.append(table_html)
+    csv_link = csv_path.relative_to(report_dir).as_posix()
+    section.body.append(f'<p class="note">{esc(note)}full summary: <a href="{esc(csv_link)}">{esc(csv_link)}</a>; '
+                        "s.e. = standard deviation over seeds / sqrt(number of seeds), after averaging "
+                        "within each seed.</p>")
+    return section
+
+
+def _metrics_spec(table: pd.DataFrame) -> SummarySpec | None:
+    if "step" not in table.columns:
+        return None
+    floats = [c for c in table.columns if c not in ("seed", "step") and pd.api.types.is_float_dtype(table[c])]
+    preferred = [c for c in floats if "loss" in c or "return" in c] or floats
+    return SummarySpec(("step",), tuple(preferred[:4]), "step", (), "Training metrics")
+
+
+def build_report(study_dir: str | os.PathLike, *, embed_figures: bool = False) -> Path:
+    """Write ``study_dir/report/index.html`` (figures as files beside it, or embedded) and return its path."""
+    study_dir = Path(study_dir)
+    if not study_dir.is_dir():
+        raise MzlabError(f"{study_dir}: no such study directory")
+    if not any((study_dir / name).exists() for name in ("study.json", "jobs", "analysis", "runs")):
+        raise MzlabError(f"{study_dir}: not a study directory (no study.json, jobs/, analysis/ or runs/)")
+    report_dir = study_dir / "report"
+    report_dir.mkdir(parents=True, exist_ok=True)
+    study = _read_json(study_dir / "study.json") or {}
+    records = [r for r in (_read_json(p) for p in sorted((study_dir / "jobs").glob("*.json"))) if isinstance(r, dict)]
+    counts = pd.Series([r.get("status", "?") for r in records]).value_counts().to_dict() if records else {}
+
+    sections: list[Section] = []
+    metrics = collect_tables(study_dir, folder="runs")
+    for name, table in metrics.items():
+        spec = _metrics_spec(table)
+        if spec is not None and spec.values:
+            sections.append(_result_section(f"training-{name}", table, spec, report_dir, embed=embed_figures,
+                                            anchor=f"training-{name}", title=f"Training: {name}"))
+    results = collect_tables(study_dir, folder="analysis")
+    for name, table in results.items():
+        sections.append(_result_section(name, table, spec_for(name, table), report_dir, embed=embed_figures,
+                                        anchor=name, title=name))
+    if not results:
+        sections.append(Section("results", "Results", ["<p class='note'>No result tables under analysis/ yet.</p>"]))
+    per_seed = sorted((study_dir / "analysis").rglob("*.png")) if (study_dir / "analysis").is_dir() else []
+    if per_seed:
+        links = "".join(f'<li><a href="../{esc(p.relative_to(study_dir).as_posix())}">'
+                        f"{esc(p.relative_to(study_dir).as_posix())}</a></li>" for p in per_seed)
+        sections.append(Section("per-seed", "Per-seed figures from mzlab analyze",
+                                [f"<details><summary>{len(per_seed)} figures</summary><ul>{links}</ul></details>"]))
+
+    configs = {p.parent.name: _read_json(p) for p in sorted((study_dir / "runs").glob("*/config.json"))}
+    config_section = Section("config", "Configuration")
+    config_section.body.append(f"<p>Overrides: <code>{esc(' '.join(study.get('overrides', [])) or 'none')}</code>"
+                               f"; analyses quick budget: {esc(study.get('quick', '?'))}.</p>")
+    distinct = {json.dumps(c, sort_keys=True, default=str) for c in configs.values()}
+    if len(distinct) == 1:
+        config_section.body.append(f"<p>The same config.json for {esc(', '.join(configs))} "
+                                   "(apart from anything listed per seed below).</p>")
+        config_section.body.append(json_block(next(iter(configs.values()))))
+    for run, config in (configs.items() if len(distinct) > 1 else []):
+        config_section.body.append(f"<details><summary>{esc(run)}</summary>{json_block(config)}</details>")
+    if not configs:
+        config_section.body.append("<p class='note'>No runs/*/config.json found.</p>")
+    sections.append(config_section)
+
+    commands = Section("commands", "Commands")
+    sweeps = study.get("sweeps", [])
+    commands.body.append("<pre>" + esc("\n".join(s.get("command") or "(from Python)" for s in sweeps)
+                                       + f"\nmzlab report {study_dir}") + "</pre>")
+    job_commands = study.get("commands", {})
+    if job_commands:
+        commands.body.append("<details><summary>every job as a command</summary><pre>"
+                             + esc("\n".join(job_commands.values())) + "</pre></details>")
+    sections.append(commands)
+    jobs = Section("jobs", "Jobs", [records_table_html(records, log_prefix="../")])
+    sections.append(jobs)
+    versions = Section("versions", "Versions")
+    recorded = study.get("versions") or {}
+    now = software_versions()
+    names = list(dict.fromkeys([*recorded, *now]))
+    rows = "".join(f"<tr><td>{esc(n)}</td><td>{esc(recorded.get(n, ''))}</td><td>{esc(now.get(n, ''))}</td></tr>"
+                   for n in names)
+    versions.body.append(f"<table><tr><th>software</th><th>at the last sweep</th><th>building this report</th></tr>"
+                         f"{rows}</table>")
+    sections.append(versions)
+
+    seeds = study.get("seeds") or sorted({int(r["job_id"].split(".")[0][5:]) for r in records
+                                          if r.get("job_id", "").startswith("seed-")})
+    intro = [
+        f"<p>Environment <b>{esc(study.get('env', '?'))}</b>; seeds <b>{esc(seeds)}</b>; analyses "
+        f"{esc(', '.join(study.get('analyses', [])) or '?')}. Jobs: "
+        + esc(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none recorded") + ".</p>",
+        f"<p class='note'>Study {esc(study_dir.resolve())}, created {esc(study.get('created', '?'))}; "
+        f"report built {esc(time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime()))}.</p>",
+    ]
+    page = render_page(title=f"mzlab study: {study_dir.resolve().name}", intro=intro, sections=sections)
+    index = report_dir / "index.html"
+    temp = report_dir / ".index.html.tmp"
+    temp.write_text(page, encoding="utf-8")
+    os.replace(temp, index)
+    return index

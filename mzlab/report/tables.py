@@ -1,0 +1,131 @@
+"""A study's result tables: collect the per-seed Parquet files and summarise them as mean ± standard error.
+
+Pure functions on pandas frames; no plotting and no file writing here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SummarySpec", "SUMMARY_SPECS", "collect_tables", "spec_for", "summarise", "format_mean_se"]
+
+REPLICATE_COLUMNS = ("env", "seed", "episode", "state_index", "sequence", "source")
+"""Columns that index replicates, averaged over rather than kept as keys."""
+
+
+@dataclass(frozen=True)
+class SummarySpec:
+    """How one experiment's table is summarised and drawn."""
+
+    keys: tuple[str, ...]
+    """Columns that identify a condition; everything else is averaged within a seed first."""
+    values: tuple[str, ...]
+    """Measured columns summarised as mean ± standard error over seeds."""
+    x: str
+    """Horizontal axis of the figure."""
+    series: tuple[str, ...] = ()
+    """Columns whose combinations are drawn as separate lines."""
+    title: str = ""
+
+
+SUMMARY_SPECS: dict[str, SummarySpec] = {
+    "learning-curves": SummarySpec(("step", "policy", "actions"), ("return",), "step", ("policy", "actions"),
+                                   "Return of the MCTS policy and the prior alone (paper Figs. 2, 8)"),
+    "value-error": SummarySpec(("step", "horizon"), ("policy_error", "mean_sequence_error"), "horizon", ("step",),
+                               "Value prediction error of the behaviour policy by horizon (Figs. 3, 9)"),
+    "sequence-rank": SummarySpec(("step", "rank"), ("error", "probability"), "rank", ("step",),
+                                 "Error of action sequences ranked from least to most likely (Fig. 4)"),
+    "cross-step": SummarySpec(("model_step", "policy_step", "horizon"), ("policy_error", "mean_sequence_error"),
+                              "policy_step", ("model_step",),
+                              "Model of checkpoint X evaluating the policy of checkpoint Y (Figs. 5, 9)"),
+    "search-prior": SummarySpec(("step", "prior", "num_simulations"), ("path_error", "tv_distance", "kl_divergence"),
+                                "num_simulations", ("prior",),
+                                "Search with the policy prior versus a uniform prior (Fig. 6)"),
+    "planning": SummarySpec(("step", "model", "prior", "leaf", "num_simulations"), ("return",), "num_simulations",
+                            ("model", "prior", "leaf"), "Planning with the learned versus the true model (Fig. 7)"),
+}
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[_\s]+", "-", name.strip().lower())
+
+
+def _seed_from_path(path: Path) -> int | None:
+    for part in path.parts:
+        match = re.fullmatch(r"seed-(\d+)", part)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def collect_tables(study_dir: str | Path, *, folder: str = "analysis") -> dict[str, pd.DataFrame]:
+    """Every ``*.parquet`` under ``study_dir/folder``, concatenated per table name (the file's stem).
+
+    A ``seed`` column is added from a ``seed-<n>`` folder in the path where the table lacks one. Returns
+    ``{name: frame}`` with names in ``kebab-case`` and rows in a fixed order (by path).
+    """
+    root = Path(study_dir) / folder
+    groups: dict[str, list[pd.DataFrame]] = {}
+    for path in sorted(root.rglob("*.parquet")) if root.is_dir() else []:
+        frame = pd.read_parquet(path)
+        if "seed" not in frame.columns:
+            seed = _seed_from_path(path.relative_to(root))
+            if seed is not None:
+                frame = frame.assign(seed=seed)
+        groups.setdefault(_canonical(path.stem), []).append(frame)
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in sorted(groups.items())}
+
+
+def spec_for(name: str, table: pd.DataFrame) -> SummarySpec:
+    """The known spec restricted to the columns present, or one guessed from the column types."""
+    known = SUMMARY_SPECS.get(_canonical(name))
+    columns = set(table.columns)
+    if known is not None and set(known.values) & columns:
+        keys = tuple(k for k in known.keys if k in columns)
+        values = tuple(v for v in known.values if v in columns)
+        x = known.x if known.x in columns else (keys[0] if keys else "")
+        return SummarySpec(keys, values, x, tuple(s for s in known.series if s in columns and s != x), known.title)
+    numeric = [c for c in table.columns if c not in REPLICATE_COLUMNS and pd.api.types.is_numeric_dtype(table[c])]
+    values = tuple(c for c in numeric if pd.api.types.is_float_dtype(table[c]))
+    keys = tuple(c for c in table.columns if c not in REPLICATE_COLUMNS and c not in values)
+    x = "step" if "step" in keys else (keys[0] if keys else "")
+    series = tuple(k for k in keys if k != x and table[k].nunique() <= 8)
+    return SummarySpec(keys, values, x, series, name)
+
+
+def summarise(table: pd.DataFrame, spec: SummarySpec) -> pd.DataFrame:
+    """Mean ± standard error over seeds: average within each seed first, then across seeds.
+
+    Returns one row per combination of ``spec.keys`` with ``<value>_mean``, ``<value>_se`` (standard error
+    ``std(ddof=1) / sqrt(n)``; NaN with one seed) and ``num_seeds``.
+    """
+    keys = list(spec.keys)
+    values = list(spec.values)
+    data = table.copy()
+    if "seed" not in data.columns:
+        data["seed"] = 0
+    per_seed = data.groupby(keys + ["seed"], dropna=False, sort=True)[values].mean().reset_index()
+    grouped = per_seed.groupby(keys, dropna=False, sort=True) if keys else per_seed.groupby(lambda _: 0)
+    mean = grouped[values].mean()
+    count = grouped["seed"].nunique()
+    std = grouped[values].std(ddof=1)
+    out = pd.DataFrame(index=mean.index)
+    for value in values:
+        out[f"{value}_mean"] = mean[value]
+        out[f"{value}_se"] = std[value] / np.sqrt(count)
+    out["num_seeds"] = count
+    return out.reset_index(drop=not keys)
+
+
+def format_mean_se(mean: float, se: float) -> str:
+    """``"12.3 ± 0.45"``; without a standard error (one seed) just the mean."""
+    if pd.isna(mean):
+        return "–"
+    if pd.isna(se):
+        return f"{mean:.4g}"
+    return f"{mean:.4g} ± {se:.2g}"
