@@ -42,24 +42,6 @@ def initial_state(seed: int) -> np.ndarray:
     return rng.uniform(low=-0.05, high=0.05, size=(4,))
 
 
-def _physics(state: np.ndarray, actions: np.ndarray) -> np.ndarray:
-    """One Euler step of ``state[4, B]`` (float64) under ``actions[B]``; returns ``[4, B]``.
-
-    The arithmetic follows gymnasium's ``CartPoleEnv.step`` operation for operation, so results agree bit for
-    bit up to the vectorised ``sin``/``cos``.
-    """
-    x, x_dot, theta, theta_dot = state
-    force = np.where(actions == 1, FORCE_MAG, -FORCE_MAG)
-    costheta = np.cos(theta)
-    sintheta = np.sin(theta)
-    temp = (force + POLEMASS_LENGTH * np.square(theta_dot) * sintheta) / TOTAL_MASS
-    thetaacc = (GRAVITY * sintheta - costheta * temp) / (
-        LENGTH * (4.0 / 3.0 - MASS_POLE * np.square(costheta) / TOTAL_MASS)
-    )
-    xacc = temp - POLEMASS_LENGTH * thetaacc * costheta / TOTAL_MASS
-    return np.stack((x + TAU * x_dot, x_dot + TAU * xacc, theta + TAU * theta_dot, theta_dot + TAU * thetaacc))
-
-
 class CartPole(Simulator):
     """Vectorised ``CartPole-v1``; snapshots are float64 rows ``[7]`` (see module docstring)."""
 
@@ -82,25 +64,41 @@ class CartPole(Simulator):
         return snapshots, snapshots[:, :4].astype(np.float32)
 
     def step_snapshots(self, snapshots: np.ndarray, actions: np.ndarray) -> BatchTransition:
-        """Step ``snapshots[B, 7]`` by ``actions[B]``; ended rows are absorbing. ``snapshots`` is unchanged."""
+        """Step ``snapshots[B, 7]`` by ``actions[B]``; ended rows are absorbing. ``snapshots`` is unchanged.
+
+        The arithmetic follows gymnasium's ``CartPoleEnv.step`` operation for operation (explicit Euler), on
+        float64 columns written straight into the next snapshot rows.
+        """
         snapshots = np.asarray(snapshots, dtype=np.float64)
         actions = np.asarray(actions)
-        ended = (snapshots[:, _TERMINATED] != 0) | (snapshots[:, _TRUNCATED] != 0)
-        state = _physics(snapshots[:, :4].T, actions)
-        x, theta = state[0], state[2]
-        terminated = (x < -X_THRESHOLD) | (x > X_THRESHOLD) | (theta < -THETA_THRESHOLD) | (theta > THETA_THRESHOLD)
+        x, x_dot, theta, theta_dot = snapshots[:, 0], snapshots[:, 1], snapshots[:, 2], snapshots[:, 3]
+        force = np.where(actions == 1, FORCE_MAG, -FORCE_MAG)
+        costheta = np.cos(theta)
+        sintheta = np.sin(theta)
+        temp = (force + POLEMASS_LENGTH * np.square(theta_dot) * sintheta) / TOTAL_MASS
+        thetaacc = (GRAVITY * sintheta - costheta * temp) / (
+            LENGTH * (4.0 / 3.0 - MASS_POLE * np.square(costheta) / TOTAL_MASS)
+        )
+        xacc = temp - POLEMASS_LENGTH * thetaacc * costheta / TOTAL_MASS
+        following = np.empty_like(snapshots)
+        next_x, next_theta = following[:, 0], following[:, 2]
+        np.add(x, TAU * x_dot, out=next_x)
+        np.add(x_dot, TAU * xacc, out=following[:, 1])
+        np.add(theta, TAU * theta_dot, out=next_theta)
+        np.add(theta_dot, TAU * thetaacc, out=following[:, 3])
+        terminated = (next_x < -X_THRESHOLD) | (next_x > X_THRESHOLD)
+        terminated |= (next_theta < -THETA_THRESHOLD) | (next_theta > THETA_THRESHOLD)
         steps = snapshots[:, _STEPS] + 1
         truncated = steps >= self.max_episode_steps
-        following = np.empty_like(snapshots)
-        following[:, :4] = state.T
         following[:, _STEPS] = steps
         following[:, _TERMINATED] = terminated
         following[:, _TRUNCATED] = truncated
+        ended = (snapshots[:, _TERMINATED] != 0) | (snapshots[:, _TRUNCATED] != 0)
         if ended.any():
             following[ended] = snapshots[ended]
-        terminated = following[:, _TERMINATED] != 0
-        truncated = following[:, _TRUNCATED] != 0
-        rewards = np.where(ended, 0.0, 1.0)
+            terminated = following[:, _TERMINATED] != 0
+            truncated = following[:, _TRUNCATED] != 0
+        rewards = (~ended).astype(np.float64)
         return BatchTransition(following, following[:, :4].astype(np.float32), rewards, terminated, truncated)
 
     def observe_snapshots(self, snapshots: np.ndarray) -> np.ndarray:
