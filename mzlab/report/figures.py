@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +62,8 @@ def draw_summary(summary: pd.DataFrame, spec: SummarySpec, stem: Path, *, title:
         if series and axis.get_legend_handles_labels()[0]:
             axis.legend(fontsize=7)
     seeds = int(summary["num_seeds"].max()) if len(summary) else 0
-    fig.suptitle(f"{title} (mean ± s.e. over {seeds} seed{'s' if seeds != 1 else ''})", fontsize=9)
+    heading = f"{title} (mean ± s.e. over {seeds} seed{'s' if seeds != 1 else ''})"
+    fig.suptitle(textwrap.fill(heading, width=int(60 * len(values))), fontsize=9)
     fig.tight_layout()
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
