@@ -162,7 +162,8 @@ class RandomTreeModel:
         self.value_calls = 0
 
     def _draw(self, keys: np.ndarray, salt: int) -> np.ndarray:
-        mixed = (keys * np.uint64(6364136223846793005) + np.uint64(salt * 1442695040888963407 + self.seed))
+        offset = np.uint64((salt * 1442695040888963407 + self.seed) % (1 << 64))
+        mixed = keys * np.uint64(6364136223846793005) + offset
         mixed ^= mixed >> np.uint64(33)
         mixed *= np.uint64(0xFF51AFD7ED558CCD)
         mixed ^= mixed >> np.uint64(33)

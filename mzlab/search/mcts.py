@@ -88,6 +88,8 @@ def run_search(
     depth_capacity = num_simulations if record_paths else 1
     path_actions = np.full((batch, num_simulations if record_paths else 1, depth_capacity), -1, dtype=np.int64)
     path_lengths = np.zeros((batch, num_simulations if record_paths else 1), dtype=np.int64)
+    path_values = np.zeros((num_simulations, batch))
+    path_rewards = np.zeros((num_simulations, batch))
 
     for simulation in range(num_simulations):
         select_leaves(tree.visits, tree.value_sum, tree.reward, tree.discount, tree.children, tree.prior,
@@ -103,7 +105,8 @@ def run_search(
         expand_and_backup(tree.visits, tree.value_sum, tree.reward, tree.discount, tree.prior, tree.children,
                           tree.parent, tree.min_max, node, parents, actions,
                           np.asarray(output.reward, dtype=np.float64), np.asarray(output.discount, dtype=np.float64),
-                          np.asarray(output.prior_logits, dtype=np.float64), uniform, leaf_value, convention)
+                          np.asarray(output.prior_logits, dtype=np.float64), uniform, leaf_value, convention,
+                          path_values[simulation], path_rewards[simulation])
 
     visit_counts = tree.visits[np.arange(batch)[:, None], tree.children[:, 0]] * (tree.children[:, 0] >= 0)
     return SearchOutput(
@@ -115,4 +118,6 @@ def run_search(
         model_value=np.asarray(root.value, dtype=np.float64),
         path_actions=path_actions if record_paths else None,
         path_lengths=path_lengths if record_paths else None,
+        path_values=path_values.T.copy() if record_paths else None,
+        path_rewards=path_rewards.T.copy() if record_paths else None,
     )

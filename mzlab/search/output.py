@@ -28,6 +28,12 @@ class SearchOutput:
     ``path_actions[b, i, :path_lengths[b, i]]`` from the root to the node it expanded; -1 pads."""
     path_lengths: np.ndarray | None = None
     """``[B, S]`` int64 when recorded: depth of the node expanded by each simulation."""
+    path_values: np.ndarray | None = None
+    """``[B, S]`` float64 when recorded: the value each simulation backed up into the root,
+    ``Σ_i (Π_{j<i} d_j) r_i + (Π_j d_j) v_leaf`` along its path."""
+    path_rewards: np.ndarray | None = None
+    """``[B, S]`` float64 when recorded: the reward part alone, ``Σ_i (Π_{j<i} d_j) r_i`` along each path (the
+    model's predicted k-step return, paper Eq. 4, for a learned model)."""
 
     def paths(self, root: int) -> list[tuple[int, ...]]:
         """Action sequences of every simulation of ``root`` (one tuple per simulation, in order)."""

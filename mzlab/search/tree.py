@@ -62,12 +62,15 @@ def new_tree(batch: int, num_nodes: int, root_prior: np.ndarray, root_discount: 
 
 @njit
 def expand_and_backup(visits, value_sum, reward, discount, prior, children, parent, min_max, new_node, parents,
-                      actions, step_reward, step_discount, prior_logits, uniform_prior, leaf_value, convention):
+                      actions, step_reward, step_discount, prior_logits, uniform_prior, leaf_value, convention,
+                      out_root_value, out_reward_sum):
     """Create node ``new_node`` under edge ``(parents[b], actions[b])`` of every root and back up ``leaf_value[B]``.
 
     Backup as the pseudocode's ``backpropagate`` with per-step discounts: along the path from the new node to
     the root, ``value_sum += G``, ``visits += 1``, the min-max statistics see ``r + d V(node)``
-    (implementation convention) or ``V(node)`` (pseudocode convention), then ``G = r + d G``.
+    (implementation convention) or ``V(node)`` (pseudocode convention), then ``G = r + d G``. Writes the value
+    backed into the root ``out_root_value[B]`` and its reward part alone ``out_reward_sum[B]`` (``Σ_i (Π_{j<i}
+    d_j) r_i`` along the path, without the leaf value).
     """
     batch, _, num_actions = prior.shape
     for b in range(batch):
@@ -91,7 +94,11 @@ def expand_and_backup(visits, value_sum, reward, discount, prior, children, pare
             for a in range(num_actions):
                 prior[b, node, a] /= total
         value = leaf_value[b]
+        reward_sum = 0.0
         while node >= 0:
+            if node == 0:
+                out_root_value[b] = value
+                out_reward_sum[b] = reward_sum
             value_sum[b, node] += value
             visits[b, node] += 1
             node_value = value_sum[b, node] / visits[b, node]
@@ -104,6 +111,7 @@ def expand_and_backup(visits, value_sum, reward, discount, prior, children, pare
             if statistic > min_max[b, 1]:
                 min_max[b, 1] = statistic
             value = reward[b, node] + discount[b, node] * value
+            reward_sum = reward[b, node] + discount[b, node] * reward_sum
             node = parent[b, node]
 
 

@@ -1,0 +1,117 @@
+"""The two model adapters: the learned network and the ground truth (Cart Pole against gymnasium)."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from fakes import deceptive_chain
+
+from mzlab.config import EnvConfig, NetworkConfig, SearchConfig
+from mzlab.envs.registry import make_simulator
+from mzlab.errors import MzlabError
+from mzlab.networks.fully_connected import FullyConnectedMuZero
+from mzlab.networks.support import support_to_scalar
+from mzlab.search import LearnedModel, TrueModel, run_search
+
+
+def _network(seed: int = 0) -> FullyConnectedMuZero:
+    torch.manual_seed(seed)
+    return FullyConnectedMuZero(4, 2, NetworkConfig()).eval()
+
+
+def test_learned_model_decodes_the_network_heads():
+    network = _network()
+    model = LearnedModel(network, discount=0.997)
+    observations = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    root = model.root(observations)
+    actions = np.array([0, 1, 1, 0, 1])
+    step, latent = model.step(root.state, actions)
+    with torch.no_grad():
+        first = network.initial_inference(torch.as_tensor(observations))
+        second = network.recurrent_inference(first.latent, torch.as_tensor(actions))
+    np.testing.assert_allclose(root.value, support_to_scalar(first.value_logits, 10).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(root.prior_logits, first.policy_logits.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(step.reward, support_to_scalar(second.reward_logits, 10).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(step.value, support_to_scalar(second.value_logits, 10).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(latent, second.latent.numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(step.discount, 0.997)
+
+
+def test_learned_model_search_backs_up_decoded_rewards_and_values():
+    # one simulation per root: the root value is exactly r + γ v of the edge the search took
+    network = _network(1)
+    model = LearnedModel(network, discount=0.9)
+    observations = np.random.default_rng(1).normal(size=(3, 4)).astype(np.float32)
+    out = run_search(model, observations, config=SearchConfig(num_simulations=1, add_noise=False),
+                     rng=np.random.default_rng(0), record_paths=True)
+    actions = out.path_actions[:, 0, 0]
+    step, _ = model.step(model.root(observations).state, actions)
+    np.testing.assert_allclose(out.root_value, step.reward + 0.9 * step.value, rtol=1e-9)
+
+
+def test_true_model_uses_network_prior_and_value_or_zeros():
+    simulator = make_simulator(EnvConfig(name="cartpole"))
+    snapshots, observations = simulator.reset_snapshots(np.arange(3))
+    plain = TrueModel(simulator).root(observations, snapshots)
+    np.testing.assert_array_equal(plain.prior_logits, 0.0)
+    np.testing.assert_array_equal(plain.value, 0.0)
+    network = _network()
+    guided = TrueModel(simulator, network=network).root(observations, snapshots)
+    with torch.no_grad():
+        expected = network.initial_inference(torch.as_tensor(observations))
+    np.testing.assert_allclose(guided.prior_logits, expected.policy_logits.numpy(), rtol=1e-6)
+    with pytest.raises(MzlabError, match="snapshots"):
+        TrueModel(simulator).root(observations)
+
+
+def test_true_model_discount_is_zero_from_the_step_that_ends_the_episode():
+    simulator = deceptive_chain(length=2, num_actions=2, seed=0)
+    model = TrueModel(simulator, discount=0.5)
+    snapshots, _ = simulator.reset_snapshots(np.array([0]))
+    cash = int(simulator.reward[0].argmax())
+    step, after = model.step(snapshots, np.array([cash]))
+    assert step.reward[0] == 1.0 and step.discount[0] == 0.0
+    step, _ = model.step(after, np.array([0]))
+    assert step.reward[0] == 0.0 and step.discount[0] == 0.0  # absorbing
+
+
+def _gym_return(seed: int, prefix: list[int], actions: tuple[int, ...], discount: float) -> float:
+    env = gym.make("CartPole-v1")
+    env.reset(seed=seed)
+    for action in prefix:
+        env.step(action)
+    total, weight = 0.0, 1.0
+    for action in actions:
+        _, reward, terminated, truncated, _ = env.step(action)
+        total += weight * reward
+        weight *= discount
+        if terminated or truncated:
+            break
+    env.close()
+    return total
+
+
+def test_cartpole_true_model_backs_up_gymnasium_returns():
+    discount = 0.9
+    simulator = make_simulator(EnvConfig(name="cartpole", discount=discount))
+    seeds = np.arange(4)
+    snapshots, _ = simulator.reset_snapshots(seeds)
+    prefix = [1] * 6  # push the pole over so that some simulated paths terminate
+    for action in prefix:
+        snapshots = simulator.step_snapshots(snapshots, np.full(len(seeds), action)).snapshots
+    observations = simulator.observe_snapshots(snapshots)
+    config = SearchConfig(num_simulations=60, add_noise=False)
+    out = run_search(TrueModel(simulator), observations, config=config, rng=np.random.default_rng(0),
+                     snapshots=snapshots, record_paths=True)
+    for b, seed in enumerate(seeds):
+        paths = out.paths(b)
+        returns = np.array([_gym_return(int(seed), prefix, path, discount) for path in paths])
+        # zero-value leaves: what each simulation backs up is exactly the discounted return along its path
+        np.testing.assert_allclose(out.path_values[b], returns, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(out.path_rewards[b], returns, rtol=1e-12, atol=1e-12)
+        for a in range(2):
+            mask = np.array([p[0] == a for p in paths])
+            np.testing.assert_allclose(out.q_values[b, a], returns[mask].mean(), rtol=1e-12)
+        assert np.any(returns < (1 - discount ** np.array([len(p) for p in paths])) / (1 - discount) - 1e-9)
