@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -253,3 +254,10 @@ def test_failed_save_leaves_the_old_file_intact(tmp_path, monkeypatch):
         save_config(preset("lunarlander"), path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json"]  # no temp file left behind
+
+
+def test_docs_describe_every_field():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "config.md").read_text()
+    table = text.split("## Every field", 1)[1]
+    missing = [key for key in valid_keys() if f"| `{key}` |" not in table]
+    assert not missing, f"docs/config.md lacks rows for {missing}"
