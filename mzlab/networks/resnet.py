@@ -175,7 +175,8 @@ class ResidualMuZero(nn.Module):
 
     def dynamics(self, latent: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``g``: ``(latent[B, C, H, W], actions[B])`` -> (next scaled latent, reward logits ``[B, 2S+1]``)."""
-        plane = (actions.to(latent.dtype) / self.num_actions).view(-1, 1, 1, 1).expand(-1, 1, *latent.shape[2:])
+        actions = actions.to(device=latent.device, dtype=latent.dtype)
+        plane = (actions / self.num_actions).view(-1, 1, 1, 1).expand(-1, 1, *latent.shape[2:])
         x = self.dynamics_bn(self.dynamics_conv(torch.cat([latent, plane], dim=1)))
         raw = self.dynamics_blocks(functional.relu(x + latent))
         return self._scale(raw), self.reward_head(raw)  # reward from the unscaled latent, as EfficientZero
