@@ -57,12 +57,11 @@ class Learner:
         self.network.train()
         for group in self.optimizer.param_groups:
             group["lr"] = self.current_learning_rate()
-        observations = self._tensor(batch.observations)
-        if observations.dtype == torch.uint8:
-            observations = observations.float() / 255.0
+        # float32 as given, exactly as LearnedModel feeds the search (the same inputs in acting and learning)
+        observations = self._tensor(batch.observations, torch.float32)
         loss = unroll_loss(
             self.network,
-            observations.float(),
+            observations,
             self._tensor(batch.actions, torch.long),
             self._tensor(batch.target_values),
             self._tensor(batch.target_rewards),
