@@ -341,7 +341,11 @@ class RunDirectory:
         self._require_writable()
         path = self.path / "metrics.parquet"
         frame = self.read_metrics()
-        write_bytes_atomic(path, frame.to_parquet(index=False))
+        try:
+            data = frame.to_parquet(index=False)
+        except (TypeError, ValueError) as error:  # pyarrow's type errors derive from these
+            raise MzlabError(f"metrics of {str(self.path)!r} cannot be written as Parquet: {error}") from None
+        write_bytes_atomic(path, data)
         return path
 
     def _repair_metrics_tail(self) -> None:
