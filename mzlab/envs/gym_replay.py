@@ -60,7 +60,7 @@ class ReplaySimulator(Simulator):
         discount: float,
         max_episode_steps: int | None = None,
         reward_scale: float = 1.0,
-        cache_size: int = 32,
+        cache_size: int = 64,
     ) -> None:
         self._make_env = make_env
         probe = make_env()

@@ -101,7 +101,7 @@ class LunarLander(ReplaySimulator):
         max_episode_steps: int = 1000,
         flat_terrain: bool = True,
         engine_dispersion: bool = False,
-        cache_size: int = 32,
+        cache_size: int = 64,
     ) -> None:
         def make_env() -> DeterministicLunarLander:
             return DeterministicLunarLander(flat_terrain=flat_terrain, engine_dispersion=engine_dispersion)
