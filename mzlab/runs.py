@@ -38,6 +38,7 @@ from mzlab.atomic_files import write_bytes_atomic, write_json_atomic
 from mzlab.config import ExperimentConfig
 from mzlab.config_io import config_differences, config_hash, load_config, save_config, validate
 from mzlab.errors import MzlabError
+from mzlab.state_codec import decode_state, encode_state
 
 __all__ = ["RunDirectory", "CHECKPOINT_FORMAT", "CHECKPOINT_FORMAT_VERSION"]
 
@@ -189,8 +190,7 @@ class RunDirectory:
         files = {"weights": self._write_tensor_file(f"{stem}.safetensors", dict(weights))}
         state_structure = None
         if trainer_state is not None:
-            state_tensors: dict[str, torch.Tensor] = {}
-            state_structure = _encode_state(trainer_state, state_tensors, "trainer_state")
+            state_structure, state_tensors = encode_state(trainer_state, where="trainer_state")
             files["trainer_state"] = self._write_tensor_file(f"{stem}.state.safetensors", state_tensors)
         metadata = {
             "format": CHECKPOINT_FORMAT,
@@ -245,7 +245,7 @@ class RunDirectory:
         if metadata.get("trainer_state_structure") is None:
             return None
         tensors = self._read_tensor_file(metadata, "trainer_state", device)
-        return _decode_state(metadata["trainer_state_structure"], tensors)
+        return decode_state(metadata["trainer_state_structure"], tensors)
 
     def load_network(self, step: int | None = None, *, device: str | torch.device = "cpu") -> nn.Module:
         """The network of checkpoint ``step`` (latest when ``None``), built from the run's config, in eval mode."""
@@ -391,44 +391,3 @@ def _json_scalar(value: Any) -> Any:
     if isinstance(value, np.generic | torch.Tensor) and getattr(value, "ndim", 0) == 0:
         return value.item()
     raise TypeError(f"metrics value of type {type(value).__name__} is not a JSON scalar")
-
-
-def _encode_state(value: Any, tensors: dict[str, torch.Tensor], where: str) -> Any:
-    """JSON structure of a nested state; tensors and arrays move to ``tensors`` under sequential names."""
-    if isinstance(value, torch.Tensor) or isinstance(value, np.ndarray):
-        name = f"t{len(tensors)}"
-        is_array = isinstance(value, np.ndarray)
-        tensors[name] = torch.from_numpy(np.ascontiguousarray(value)) if is_array else value
-        return {"__ndarray__" if is_array else "__tensor__": name}
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else {"__float__": repr(value)}
-    if isinstance(value, Mapping):
-        return {
-            "__dict__": [
-                [_encode_state(k, tensors, where), _encode_state(v, tensors, f"{where}.{k}")] for k, v in value.items()
-            ]
-        }
-    if isinstance(value, list | tuple):
-        tag = "__list__" if isinstance(value, list) else "__tuple__"
-        return {tag: [_encode_state(item, tensors, f"{where}[{i}]") for i, item in enumerate(value)]}
-    raise MzlabError(f"{where} is a {type(value).__name__}; trainer state holds only tensors, arrays and JSON values")
-
-
-def _decode_state(structure: Any, tensors: dict[str, torch.Tensor]) -> Any:
-    if not isinstance(structure, dict):
-        return structure
-    ((tag, payload),) = structure.items()
-    if tag == "__tensor__":
-        return tensors[payload]
-    if tag == "__ndarray__":
-        return tensors[payload].cpu().numpy()
-    if tag == "__float__":
-        return float(payload)
-    if tag == "__dict__":
-        return {_decode_state(k, tensors): _decode_state(v, tensors) for k, v in payload}
-    items = [_decode_state(item, tensors) for item in payload]
-    return items if tag == "__list__" else tuple(items)

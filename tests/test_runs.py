@@ -15,6 +15,7 @@ from mzlab.config_io import apply_overrides, config_hash, config_to_dict
 from mzlab.errors import MzlabError
 from mzlab.networks import build_network
 from mzlab.runs import RunDirectory
+from mzlab.state_codec import decode_state, encode_state
 
 CARTPOLE = preset("cartpole")
 
@@ -326,3 +327,17 @@ def test_discard_metrics_after_the_resumed_step(tmp_path):
     run.discard_metrics_after(200)
     frame = run.read_metrics()
     assert frame["step"].dropna().tolist() == [100, 200] and len(frame) == 3
+
+
+def test_state_codec_keeps_key_types_and_refuses_objects():
+    value = {0: {"step": torch.tensor(3.0)}, "groups": [{"betas": (0.9, 0.999), "fused": None}], 1.5: np.int64(2)}
+    structure, tensors = encode_state(value)
+    json.dumps(structure, allow_nan=False)  # plain JSON
+    assert decode_state(json.loads(json.dumps(structure)), tensors) == {
+        0: {"step": torch.tensor(3.0)},
+        "groups": [{"betas": (0.9, 0.999), "fused": None}],
+        1.5: 2,
+    }
+    for bad in ({"f": lambda: 0}, np.array([object()], dtype=object)):
+        with pytest.raises(MzlabError, match="trainer state holds only"):
+            encode_state(bad, where="trainer_state")
