@@ -77,3 +77,39 @@ def test_truncation_after_max_episode_steps():
     simulator = Atari("breakout", max_episode_steps=5)
     simulator.reset(0)
     assert [simulator.step(0).truncated for _ in range(6)] == [False] * 4 + [True, True]
+
+
+def test_matches_gymnasium_ale_frame_by_frame():
+    """Against gymnasium's own ALE env (frameskip 1, no sticky actions): our step is 4 of its frames, rewards
+    summed, the newest stacked frame the 96x96 resize of the max of its last two frames; lives agree."""
+    import ale_py
+    import gymnasium as gym
+    from PIL import Image
+
+    gym.register_envs(ale_py)
+    reference = gym.make("ALE/Breakout-v5", frameskip=1, repeat_action_probability=0.0)
+    simulator = Atari("breakout", noop_max=0)
+    screen, _ = reference.reset(seed=0)
+    simulator.reset(0)
+    rng = np.random.default_rng(0)
+    total = 0.0
+    for step in range(400):
+        action = 1 if rng.random() < 0.2 else int(rng.integers(4))
+        transition = simulator.step(action)
+        reward, frames = 0.0, []
+        for _ in range(4):
+            screen, frame_reward, terminated, _, info = reference.step(action)
+            reward += frame_reward
+            frames.append(screen)
+            if terminated:
+                break
+        pooled = np.maximum(frames[-2], frames[-1]) if len(frames) > 1 else frames[-1]
+        expected = np.asarray(Image.fromarray(pooled).resize((96, 96), Image.Resampling.BILINEAR))
+        newest = np.rint(transition.observation[-3:].transpose(1, 2, 0) * 255).astype(np.uint8)
+        np.testing.assert_array_equal(newest, expected, err_msg=f"step {step}")
+        assert (transition.reward, transition.terminated) == (reward, terminated), step
+        assert simulator.snapshot().lives == info["lives"]
+        total += reward
+        if terminated:
+            break
+    assert terminated and total > 0
