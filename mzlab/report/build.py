@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -97,25 +98,46 @@ def _metrics_spec(table: pd.DataFrame) -> SummarySpec | None:
     if "step" not in table.columns:
         return None
     floats = [c for c in table.columns if c not in ("seed", "step") and pd.api.types.is_float_dtype(table[c])]
-    preferred = [c for c in floats if "loss" in c or "return" in c] or floats
-    return SummarySpec(("step",), tuple(preferred[:4]), "step", (), "Training metrics")
+    preferred = [c for c in floats if "return" in c] + [c for c in floats if "loss" in c] or floats
+    return SummarySpec(("step",), tuple(preferred[:5]), "step", (), "Training metrics")
 
 
 def build_report(study_dir: str | os.PathLike, *, embed_figures: bool = False) -> Path:
-    """Write ``study_dir/report/index.html`` (figures as files beside it, or embedded) and return its path."""
+    """Write ``study_dir/report/index.html`` (figures as files beside it, or embedded) and return its path.
+
+    The report is built in a fresh hidden folder and swapped in by renames, so an interrupted build leaves
+    the previous report whole and a rebuild leaves no stale figures.
+    """
     study_dir = Path(study_dir)
     if not study_dir.is_dir():
         raise MzlabError(f"{study_dir}: no such study directory")
     if not any((study_dir / name).exists() for name in ("study.json", "jobs", "analysis", "runs")):
         raise MzlabError(f"{study_dir}: not a study directory (no study.json, jobs/, analysis/ or runs/)")
-    report_dir = study_dir / "report"
-    report_dir.mkdir(parents=True, exist_ok=True)
+    final_dir = study_dir / "report"
+    report_dir = study_dir / f".report-building-{os.getpid()}"
+    shutil.rmtree(report_dir, ignore_errors=True)
+    report_dir.mkdir(parents=True)
+    try:
+        _build(study_dir, report_dir, embed_figures=embed_figures)
+    except BaseException:
+        shutil.rmtree(report_dir, ignore_errors=True)
+        raise
+    old_dir = study_dir / f".report-old-{os.getpid()}"
+    if final_dir.exists():
+        os.replace(final_dir, old_dir)
+    os.replace(report_dir, final_dir)
+    shutil.rmtree(old_dir, ignore_errors=True)
+    return final_dir / "index.html"
+
+
+def _build(study_dir: Path, report_dir: Path, *, embed_figures: bool) -> None:
+    """Write the page and everything beside it into ``report_dir`` (a fresh folder)."""
     study = _read_json(study_dir / "study.json") or {}
     records = [r for r in (_read_json(p) for p in sorted((study_dir / "jobs").glob("*.json"))) if isinstance(r, dict)]
     counts = pd.Series([r.get("status", "?") for r in records]).value_counts().to_dict() if records else {}
 
     sections: list[Section] = []
-    metrics = collect_tables(study_dir, folder="runs")
+    metrics = collect_tables(study_dir, folder="runs", pattern="*/*.parquet")
     for name, table in metrics.items():
         spec = _metrics_spec(table)
         if spec is not None and spec.values:
@@ -180,8 +202,4 @@ def build_report(study_dir: str | os.PathLike, *, embed_figures: bool = False) -
         f"report built {esc(time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime()))}.</p>",
     ]
     page = render_page(title=f"mzlab study: {study_dir.resolve().name}", intro=intro, sections=sections)
-    index = report_dir / "index.html"
-    temp = report_dir / ".index.html.tmp"
-    temp.write_text(page, encoding="utf-8")
-    os.replace(temp, index)
-    return index
+    (report_dir / "index.html").write_text(page, encoding="utf-8")

@@ -37,10 +37,14 @@ def draw_summary(summary: pd.DataFrame, spec: SummarySpec, stem: Path, *, title:
     import matplotlib.pyplot as plt
 
     values = list(spec.values)
-    fig, axes = plt.subplots(1, len(values), figsize=(4.6 * len(values), 3.4), squeeze=False)
+    columns = min(3, len(values))
+    rows = -(-len(values) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 3.4 * rows), squeeze=False)
+    for axis in axes.flat[len(values):]:
+        axis.set_visible(False)
     series = tuple(s for s in spec.series if s in summary.columns)
     x_is_numeric = spec.x in summary.columns and pd.api.types.is_numeric_dtype(summary[spec.x])
-    for axis, value in zip(axes[0], values, strict=True):
+    for axis, value in zip(axes.flat, values, strict=False):
         for combo in _pick_series(summary, series):
             rows = summary
             for column, level in zip(series, combo, strict=True):
@@ -63,7 +67,7 @@ def draw_summary(summary: pd.DataFrame, spec: SummarySpec, stem: Path, *, title:
             axis.legend(fontsize=7)
     seeds = int(summary["num_seeds"].max()) if len(summary) else 0
     heading = f"{title} (mean ± s.e. over {seeds} seed{'s' if seeds != 1 else ''})"
-    fig.suptitle(textwrap.fill(heading, width=int(60 * len(values))), fontsize=9)
+    fig.suptitle(textwrap.fill(heading, width=int(60 * columns)), fontsize=9)
     fig.tight_layout()
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]

@@ -63,15 +63,24 @@ def _seed_from_path(path: Path) -> int | None:
     return None
 
 
-def collect_tables(study_dir: str | Path, *, folder: str = "analysis") -> dict[str, pd.DataFrame]:
-    """Every ``*.parquet`` under ``study_dir/folder``, concatenated per table name (the file's stem).
+SKIPPED_FOLDERS = ("cache", "checkpoints", "replay", "tensorboard")
+"""Folders whose Parquet files are intermediate data, not result tables."""
 
-    A ``seed`` column is added from a ``seed-<n>`` folder in the path where the table lacks one. Returns
-    ``{name: frame}`` with names in ``kebab-case`` and rows in a fixed order (by path).
+
+def collect_tables(study_dir: str | Path, *, folder: str = "analysis", pattern: str = "**/*.parquet"
+                   ) -> dict[str, pd.DataFrame]:
+    """Every Parquet file matching ``pattern`` under ``study_dir/folder``, concatenated per name (file stem).
+
+    Files inside :data:`SKIPPED_FOLDERS` or hidden folders are ignored. A ``seed`` column is added from a
+    ``seed-<n>`` folder in the path where the table lacks one. Returns ``{name: frame}`` with names in
+    ``kebab-case`` and rows in a fixed order (by path).
     """
     root = Path(study_dir) / folder
     groups: dict[str, list[pd.DataFrame]] = {}
-    for path in sorted(root.rglob("*.parquet")) if root.is_dir() else []:
+    for path in sorted(root.glob(pattern)) if root.is_dir() else []:
+        parts = path.relative_to(root).parts[:-1]
+        if any(part in SKIPPED_FOLDERS or part.startswith(".") for part in parts):
+            continue
         frame = pd.read_parquet(path)
         if "seed" not in frame.columns:
             seed = _seed_from_path(path.relative_to(root))
