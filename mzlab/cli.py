@@ -16,7 +16,7 @@ from mzlab.errors import MzlabError
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
-COMMANDS = ("envs", "demo", "train", "evaluate", "sweep", "report")
+COMMANDS = ("envs", "demo", "train", "evaluate", "analyze", "sweep", "report")
 """Modules of :mod:`mzlab.commands`, in the order ``mzlab --help`` lists them."""
 
 

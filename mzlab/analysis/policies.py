@@ -13,10 +13,11 @@ from typing import Protocol
 
 import numpy as np
 
+from mzlab.search.acting import softmax, visit_policy
+
 __all__ = [
     "ActionPolicy",
-    "visit_policy",
-    "softmax",
+    "prior_policy",
     "greedy_one_hot",
     "sample_actions",
     "SearchPolicy",
@@ -43,27 +44,12 @@ def greedy_one_hot(scores: np.ndarray) -> np.ndarray:
     return result
 
 
-def visit_policy(visit_counts: np.ndarray, temperature: float) -> np.ndarray:
-    """Eq. 1: ``N(s,a)^{1/T} / sum_b N(s,b)^{1/T}`` for ``visit_counts[B, A]``; ``T = 0`` is greedy."""
-    counts = np.asarray(visit_counts, dtype=np.float64)
-    if temperature <= 0:
-        return greedy_one_hot(counts)
-    with np.errstate(divide="ignore"):
-        logits = np.log(counts) / temperature
-    logits -= logits.max(axis=1, keepdims=True)
-    weights = np.exp(logits)
-    return weights / weights.sum(axis=1, keepdims=True)
-
-
-def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+def prior_policy(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     """Row softmax of ``logits[B, A] / T``; ``T = 0`` is greedy."""
     logits = np.asarray(logits, dtype=np.float64)
     if temperature <= 0:
         return greedy_one_hot(logits)
-    scaled = logits / temperature
-    scaled -= scaled.max(axis=1, keepdims=True)
-    weights = np.exp(scaled)
-    return weights / weights.sum(axis=1, keepdims=True)
+    return softmax(logits / temperature)
 
 
 def sample_actions(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -96,7 +82,7 @@ class PriorPolicy:
         return self.model.num_actions
 
     def probabilities(self, observations, snapshots, rng) -> np.ndarray:
-        return softmax(self.model.root(observations, snapshots).prior_logits, self.temperature)
+        return prior_policy(self.model.root(observations, snapshots).prior_logits, self.temperature)
 
 
 @dataclass

@@ -27,6 +27,7 @@ __all__ = [
     "evaluate_all_sequences",
     "rank_sequences",
     "sequence_rank_frame",
+    "run_sequence_rank",
 ]
 
 
@@ -139,3 +140,24 @@ def sequence_rank_frame(evaluation: SequenceEvaluation, **constants) -> pd.DataF
     for name, value in reversed(constants.items()):
         frame.insert(0, name, value)
     return frame
+
+
+def run_sequence_rank(session, steps: list[int] | None = None) -> pd.DataFrame:
+    """The sequence-rank table (Fig. 4) for every run and checkpoint of ``session``."""
+    from mzlab.analysis.session import per_checkpoint
+
+    def compute(checkpoint) -> pd.DataFrame:
+        states = session.states(checkpoint)
+        evaluation = evaluate_all_sequences(
+            checkpoint.simulator,
+            checkpoint.behaviour(),
+            checkpoint.learned_model,
+            states.snapshots,
+            states.observations,
+            length=checkpoint.options.sequence_length,
+            discount=checkpoint.discount,
+            rng=session.rng(checkpoint, "sequence-rank"),
+        )
+        return sequence_rank_frame(evaluation, **checkpoint.constants(), step=checkpoint.step)
+
+    return pd.concat(per_checkpoint(session, "sequence-rank", steps, compute), ignore_index=True)

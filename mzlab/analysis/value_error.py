@@ -24,7 +24,14 @@ import pandas as pd
 from mzlab.analysis.policies import sample_actions
 from mzlab.analysis.returns import discounted_cumsum, predicted_returns
 
-__all__ = ["SampledSequences", "PolicyValueError", "sample_sequences", "policy_value_error", "value_error_frame"]
+__all__ = [
+    "SampledSequences",
+    "PolicyValueError",
+    "sample_sequences",
+    "policy_value_error",
+    "value_error_frame",
+    "run_value_error",
+]
 
 
 @dataclass(frozen=True)
@@ -131,3 +138,27 @@ def value_error_frame(error: PolicyValueError, horizons, **constants) -> pd.Data
     for name, value in reversed(constants.items()):
         frame.insert(0, name, value)
     return frame
+
+
+def run_value_error(session, steps: list[int] | None = None) -> pd.DataFrame:
+    """The value-error table (Fig. 3; Fig. 9 with long ``horizons``) for every run and checkpoint of ``session``."""
+    from mzlab.analysis.session import per_checkpoint
+
+    def compute(checkpoint) -> pd.DataFrame:
+        states = session.states(checkpoint)
+        horizons = checkpoint.options.horizons
+        sequences = sample_sequences(
+            checkpoint.simulator,
+            checkpoint.behaviour(),
+            states.snapshots,
+            states.observations,
+            num_samples=session.options.num_samples,
+            length=max(horizons),
+            rng=session.rng(checkpoint, "value-error"),
+        )
+        error = policy_value_error(
+            checkpoint.learned_model, states.snapshots, states.observations, sequences, discount=checkpoint.discount
+        )
+        return value_error_frame(error, horizons, **checkpoint.constants(), step=checkpoint.step)
+
+    return pd.concat(per_checkpoint(session, "value-error", steps, compute), ignore_index=True)

@@ -1,0 +1,154 @@
+"""Options of the analysis experiments, their defaults (including those the paper's text lost) and checks.
+
+A field left ``None`` takes its default from the checkpoint's config at run time (:meth:`AnalysisOptions.resolve`):
+
+- horizons: ``1..K`` with ``K = replay.num_unroll_steps`` (10, 10, 5), paper Section 3.3;
+- sequence length: the longest ``L`` with ``A^L <= 1024`` (Cart Pole 10, Lunar Lander 5, Breakout 5);
+- planning horizon: ``replay.td_steps`` (50, 30, 5).
+
+``quick`` is a smoke budget: every count is tiny and episodes are capped; its numbers mean nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from mzlab.errors import MzlabError
+
+__all__ = ["AnalysisOptions", "EXPERIMENTS", "QUICK", "default_sequence_length", "MAX_SEQUENCES"]
+
+EXPERIMENTS = ("learning-curves", "value-error", "sequence-rank", "cross-step", "search-prior", "planning")
+"""Experiment names, in the order ``all`` runs them."""
+
+MAX_SEQUENCES = 1024
+"""The default sequence length enumerates at most this many sequences per state (paper Fig. 4: 1,024)."""
+
+
+def default_sequence_length(num_actions: int) -> int:
+    """The longest ``L >= 1`` with ``num_actions ** L <= 1024``."""
+    length = 1
+    while num_actions ** (length + 1) <= MAX_SEQUENCES:
+        length += 1
+    return length
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    num_states: int = 100
+    """States drawn from each checkpoint's on-policy distribution."""
+    num_state_episodes: int = 10
+    """Episodes of the behaviour policy whose visited states form the on-policy pool."""
+    seed: int = 0
+    """Analysis seed: episode seeds, state draws, search noise and action sampling derive from it."""
+    horizons: tuple[int, ...] | None = None
+    """Evaluation horizons k of value-error and cross-step; default ``1..K``."""
+    num_samples: int = 32
+    """Monte Carlo action sequences per state for Def. 2."""
+    sequence_length: int | None = None
+    """Length of the enumerated sequences of sequence-rank; default: longest with ``A^L <= 1024``."""
+    num_episodes: int = 10
+    """Evaluation episodes per checkpoint and setting (learning-curves, planning)."""
+    max_episode_steps: int | None = None
+    """Cap on the length of analysis episodes (on-policy pool, learning curves, planning); default: the env's."""
+    simulations: tuple[int, ...] | None = None
+    """Simulation counts of search-prior and planning; default ``(5, 10, 25, 50, 100)``."""
+    planning_horizon: int | None = None
+    """Random-rollout length at leaves (planning); default ``replay.td_steps``."""
+    planning_leaves: tuple[str, ...] = ("rollout",)
+    """Leaf evaluations of planning: ``rollout`` (the paper's Fig. 7) and optionally ``value``."""
+    noise: str = "auto"
+    """Root Dirichlet noise of the sampled behaviour policy: ``auto`` (as the run's ``search.add_noise``), ``on``,
+    ``off``. Greedy acting never adds noise (paper A.2); search-prior and planning searches never do."""
+    behaviour_simulations: int | None = None
+    """Override of the behaviour policy's simulations per move; default the run's ``search.num_simulations``."""
+    max_checkpoints: int = 5
+    """Without ``--steps``: this many evenly spaced checkpoints (first and last included); learning-curves: 4x."""
+    quick: bool = False
+    """Smoke budget (see :data:`QUICK`)."""
+
+    def validate(self) -> AnalysisOptions:
+        """Raise :class:`MzlabError` naming the first invalid option; return ``self``."""
+        positive = {
+            "num-states": self.num_states,
+            "num-state-episodes": self.num_state_episodes,
+            "num-samples": self.num_samples,
+            "num-episodes": self.num_episodes,
+            "max-checkpoints": self.max_checkpoints,
+        }
+        optional_positive = {
+            "sequence-length": self.sequence_length,
+            "max-episode-steps": self.max_episode_steps,
+            "planning-horizon": self.planning_horizon,
+            "behaviour-simulations": self.behaviour_simulations,
+        }
+        for name, value in {**positive, **optional_positive}.items():
+            if value is not None and value < 1:
+                raise MzlabError(f"--{name} must be >= 1, got {value}")
+        if self.horizons is not None:
+            if not self.horizons or min(self.horizons) < 1:
+                raise MzlabError(f"--horizons must be integers >= 1, got {list(self.horizons)}")
+        if self.simulations is not None and (not self.simulations or min(self.simulations) < 1):
+            raise MzlabError(f"--simulations must be integers >= 1, got {list(self.simulations)}")
+        if self.noise not in ("auto", "on", "off"):
+            raise MzlabError(f"--noise must be auto, on or off, got {self.noise!r}")
+        bad_leaves = [leaf for leaf in self.planning_leaves if leaf not in ("rollout", "value")]
+        if bad_leaves or not self.planning_leaves:
+            raise MzlabError(f"--planning-leaves must be rollout and/or value, got {list(self.planning_leaves)}")
+        if self.sequence_length is not None and self.sequence_length > 16:
+            raise MzlabError(f"--sequence-length must be <= 16 (A^L sequences per state), got {self.sequence_length}")
+        return self
+
+    def with_quick(self) -> AnalysisOptions:
+        """These options with the :data:`QUICK` budget applied where it is smaller."""
+        if not self.quick:
+            return self
+        changes = {}
+        for name, value in QUICK.items():
+            current = getattr(self, name)
+            if isinstance(value, tuple):
+                changes[name] = value if current is None else current
+            elif current is None or current > value:
+                changes[name] = value
+        return dataclasses.replace(self, **changes)
+
+    def resolve(self, config, num_actions: int) -> ResolvedOptions:
+        """Fill the config-dependent defaults for a run with ``config`` and ``num_actions``."""
+        horizons = self.horizons or tuple(range(1, config.replay.num_unroll_steps + 1))
+        if self.quick and self.horizons is None:
+            horizons = horizons[: QUICK_HORIZONS]
+        length = self.sequence_length or default_sequence_length(num_actions)
+        if self.quick and self.sequence_length is None:
+            length = min(length, QUICK_SEQUENCE_LENGTH)
+        return ResolvedOptions(
+            horizons=tuple(sorted(set(int(h) for h in horizons))),
+            sequence_length=int(length),
+            simulations=tuple(sorted(set(self.simulations or (5, 10, 25, 50, 100)))),
+            planning_horizon=int(self.planning_horizon or config.replay.td_steps),
+            behaviour_simulations=int(self.behaviour_simulations or config.search.num_simulations),
+        )
+
+
+@dataclass(frozen=True)
+class ResolvedOptions:
+    horizons: tuple[int, ...]
+    sequence_length: int
+    simulations: tuple[int, ...]
+    planning_horizon: int
+    behaviour_simulations: int
+
+
+QUICK = {
+    "num_states": 3,
+    "num_state_episodes": 2,
+    "num_samples": 3,
+    "num_episodes": 2,
+    "max_episode_steps": 12,
+    "simulations": (2, 4),
+    "planning_horizon": 3,
+    "behaviour_simulations": 4,
+    "max_checkpoints": 2,
+}
+"""The ``--quick`` budget (each value caps the option; explicit tuples win)."""
+QUICK_HORIZONS = 3
+QUICK_SEQUENCE_LENGTH = 3
