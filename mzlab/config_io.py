@@ -129,6 +129,14 @@ def _replace_path(config: Any, parts: list[str], text: str, key: str) -> Any:
 
 
 def _parse_text(text: str, annotation: Any, key: str) -> Any:
+    inner_type = _optional_inner(annotation)
+    if inner_type is not None:
+        if text.strip().lower() in ("none", "null"):
+            return None
+        try:
+            return _parse_text(text, inner_type, key)
+        except MzlabError:
+            raise _type_error(key, text, annotation) from None
     origin = typing.get_origin(annotation)
     if origin is tuple:
         element_type = typing.get_args(annotation)[0]
@@ -173,6 +181,14 @@ def _parse_scalar(text: str, annotation: Any) -> Any:
 
 
 def _convert(value: Any, annotation: Any, key: str) -> Any:
+    inner_type = _optional_inner(annotation)
+    if inner_type is not None:
+        if value is None:
+            return None
+        try:
+            return _convert(value, inner_type, key)
+        except MzlabError:
+            raise _type_error(key, value, annotation) from None
     origin = typing.get_origin(annotation)
     if origin is tuple:
         if not isinstance(value, list | tuple):
@@ -195,7 +211,19 @@ def _convert_scalar(value: Any, annotation: Any, key: str, shown: Any) -> Any:
     raise _type_error(key, value, shown)
 
 
+def _optional_inner(annotation: Any) -> Any:
+    """``X`` for an ``X | None`` annotation, else None."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        others = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if len(others) == 1 and len(typing.get_args(annotation)) == 2:
+            return others[0]
+    return None
+
+
 def _type_name(annotation: Any) -> str:
+    inner_type = _optional_inner(annotation)
+    if inner_type is not None:
+        return f"{_type_name(inner_type)} or none"
     if typing.get_origin(annotation) is tuple:
         element = typing.get_args(annotation)[0]
         return f"list of {_TYPE_NAMES.get(element, str(element))} (written like [1,2])"
@@ -219,8 +247,8 @@ def _field_types(cls: type) -> dict[str, Any]:
     result = {}
     for field in dataclasses.fields(cls):
         annotation = hints[field.name]
-        if isinstance(annotation, types.UnionType):
-            raise TypeError(f"{cls.__name__}.{field.name}: optional fields are not supported by config_io")
+        if isinstance(annotation, types.UnionType) and _optional_inner(annotation) is None:
+            raise TypeError(f"{cls.__name__}.{field.name}: only `X | None` unions are supported by config_io")
         result[field.name] = annotation
     return result
 

@@ -183,7 +183,7 @@ class RunDirectory:
             weights = weights.state_dict()
         extra = dict(extra or {})
         try:
-            json.dumps(extra, allow_nan=False)
+            json.dumps(extra, allow_nan=False, sort_keys=True)
         except (TypeError, ValueError) as error:
             raise MzlabError(f"checkpoint extra metadata must be JSON-serialisable without NaN: {error}") from None
         stem = f"step_{step:08d}"

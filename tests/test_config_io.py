@@ -261,3 +261,20 @@ def test_docs_describe_every_field():
     table = text.split("## Every field", 1)[1]
     missing = [key for key in valid_keys() if f"| `{key}` |" not in table]
     assert not missing, f"docs/config.md lacks rows for {missing}"
+
+
+def test_optional_fields_take_none():
+    @dataclasses.dataclass(frozen=True)
+    class Section:
+        limit: int | None = None
+        sizes: tuple[int, ...] | None = (1,)
+
+    @dataclasses.dataclass(frozen=True)
+    class Top:
+        section: Section = dataclasses.field(default_factory=Section)
+
+    assert config_from_dict({"section": {"limit": 5, "sizes": None}}, Top) == Top(Section(5, None))
+    assert apply_overrides(Top(), ["section.limit=7", "section.sizes=[2,3]"]) == Top(Section(7, (2, 3)))
+    assert apply_overrides(Top(Section(7)), ["section.limit=none"]) == Top(Section(None))
+    with pytest.raises(MzlabError, match="'section.limit'.*int or none"):
+        apply_overrides(Top(), ["section.limit=x"])

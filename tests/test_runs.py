@@ -199,6 +199,10 @@ def test_existing_checkpoints_are_never_overwritten(tmp_path):
     run = RunDirectory.create_or_resume(tmp_path / "run", CARTPOLE)
     save(run, 1000)
     before = (run.checkpoint_dir / "step_00001000.safetensors").read_bytes()
+    for bad_extra in ({"loss": float("nan")}, {1: "a", "b": 2}, {"f": print}):
+        with pytest.raises(MzlabError, match="extra metadata must be JSON"):
+            save(run, 3000, extra=bad_extra)
+    assert run.checkpoint_steps() == [1000]
     with pytest.raises(MzlabError, match="already exists"):
         save(run, 1000, small_network(99))
     assert (run.checkpoint_dir / "step_00001000.safetensors").read_bytes() == before
