@@ -41,7 +41,7 @@ def scale_gradient(tensor: torch.Tensor, scale: float) -> torch.Tensor:
 
 
 def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """``[B]`` cross-entropy of ``logits[B, C]`` against target distributions ``target[B, C]``."""
+    """``[...]`` cross-entropy of ``logits[..., C]`` against target distributions ``target[..., C]``."""
     return -(target * torch.log_softmax(logits, dim=-1)).sum(-1)
 
 
@@ -60,30 +60,35 @@ def unroll_loss(
     """Loss of ``network`` unrolled from ``observations[B, ...]`` along ``actions[B, K]``.
 
     Targets: ``target_values[B, K+1]``, ``target_rewards[B, K+1]`` (index 0 ignored), ``target_policies[B, K+1,
-    A]``; ``weights[B]`` importance weights. The network offers ``initial_inference(observations)`` and
-    ``recurrent_inference(latent, actions)`` returning ``latent``, ``reward_logits``, ``policy_logits`` and
-    ``value_logits``.
+    A]``; ``weights[B]`` importance weights. The network offers ``representation(observations) -> latent``,
+    ``dynamics(latent, actions) -> (latent, reward_logits)`` and ``prediction(latent) -> (policy_logits,
+    value_logits)`` (mzlab.networks). The prediction runs once on all ``K+1`` latents stacked along the batch
+    (same result as one call per step; a network with batch norm then normalises over all unroll steps).
     """
     num_unroll_steps = actions.shape[1]
-    value_targets = scalar_to_support(target_values, support_size)
-    reward_targets = scalar_to_support(target_rewards, support_size)
-    output = network.initial_inference(observations)
-    value_loss = cross_entropy(output.value_logits, value_targets[:, 0])
-    reward_loss = torch.zeros_like(value_loss)
-    policy_loss = cross_entropy(output.policy_logits, target_policies[:, 0])
-    predicted = [output.value_logits]
-    latent = output.latent
-    for k in range(1, num_unroll_steps + 1):
-        output = network.recurrent_inference(scale_gradient(latent, DYNAMICS_GRADIENT_SCALE), actions[:, k - 1])
-        latent = output.latent
-        scale = 1.0 / num_unroll_steps
-        value_loss = value_loss + scale * cross_entropy(output.value_logits, value_targets[:, k])
-        reward_loss = reward_loss + scale * cross_entropy(output.reward_logits, reward_targets[:, k])
-        policy_loss = policy_loss + scale * cross_entropy(output.policy_logits, target_policies[:, k])
-        predicted.append(output.value_logits)
+    batch = actions.shape[0]
+    latent = network.representation(observations)
+    latents = [latent]
+    reward_logits = []
+    for k in range(num_unroll_steps):
+        latent, rewards = network.dynamics(scale_gradient(latent, DYNAMICS_GRADIENT_SCALE), actions[:, k])
+        latents.append(latent)
+        reward_logits.append(rewards)
+    # f on all K+1 latents at once: [(K+1) B, ...] -> [K+1, B, ...]
+    policy_logits, value_logits = network.prediction(torch.cat(latents, dim=0))
+    policy_logits = policy_logits.view(num_unroll_steps + 1, batch, -1)
+    value_logits = value_logits.view(num_unroll_steps + 1, batch, -1)
+    step_scale = torch.full((num_unroll_steps + 1, 1), 1.0 / num_unroll_steps, dtype=value_logits.dtype,
+                            device=value_logits.device)
+    step_scale[0] = 1.0
+    value_targets = scalar_to_support(target_values.T, support_size)  # [K+1, B, 2S+1]
+    value_loss = (step_scale * cross_entropy(value_logits, value_targets)).sum(0)
+    policy_loss = (step_scale * cross_entropy(policy_logits, target_policies.transpose(0, 1))).sum(0)
+    reward_targets = scalar_to_support(target_rewards[:, 1:].T, support_size)  # [K, B, 2S+1]
+    reward_loss = (step_scale[1:] * cross_entropy(torch.stack(reward_logits), reward_targets)).sum(0)
     per_sample = value_loss_weight * value_loss + reward_loss + policy_loss
     with torch.no_grad():
-        predicted_values = support_to_scalar(torch.stack(predicted, dim=1), support_size)
+        predicted_values = support_to_scalar(value_logits.detach(), support_size).T
     return LossOutput(
         total=(weights * per_sample).mean(),
         value=value_loss.mean().detach(),
