@@ -304,7 +304,7 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "training.checkpoint_interval": (lambda v: v >= 1, "an integer >= 1"),
     "training.num_actors": (lambda v: v >= 1, "an integer >= 1"),
     "training.train_ratio": (lambda v: v > 0.0, "a positive number"),
-    "training.warmup_games": (lambda v: v >= 0, "an integer >= 0"),
+    "training.warmup_games": (lambda v: v >= 1, "an integer >= 1 (learning needs a stored game)"),
     "training.temperature_steps": (
         lambda v: all(s >= 0 for s in v) and all(a < b for a, b in zip(v, v[1:], strict=False)),
         "a strictly increasing list of integers >= 0",
