@@ -140,3 +140,5 @@ def test_build_network_dispatches_on_kind():
     assert breakout.observation_shape == (4, 96, 96) and breakout.num_actions == 4
     with pytest.raises(MzlabError, match="'network.kind'"):
         build_network(NetworkConfig(kind="transformer"), (4,), 2)
+    with pytest.raises(MzlabError, match="'resnet' needs image observations"):
+        build_network(NetworkConfig(kind="resnet"), (4,), 2)

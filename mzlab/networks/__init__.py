@@ -39,6 +39,12 @@ def build_network(
     elif network_config.kind == "resnet":
         from mzlab.networks.resnet import ResidualMuZero
 
+        if len(observation_shape) < 3:
+            raise MzlabError(
+                f"config key 'network.kind': 'resnet' needs image observations [C, H, W], but the environment's "
+                f"observations have shape {observation_shape}; use fully_connected"
+            )
+
         network = ResidualMuZero(observation_shape, num_actions, network_config)
     else:
         raise MzlabError(f"config key 'network.kind': {network_config.kind!r} is not one of {', '.join(NETWORK_KINDS)}")
