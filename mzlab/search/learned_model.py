@@ -6,6 +6,8 @@ import numpy as np
 import torch
 
 from mzlab.networks.support import support_to_scalar
+from mzlab.search.fast_fc import FastRecurrent, supports_fast_path
+from mzlab.search.jit import HAVE_NUMBA
 from mzlab.search.types import RootOutput, StepOutput
 
 __all__ = ["LearnedModel"]
@@ -17,14 +19,21 @@ class LearnedModel:
     Rewards and values are decoded from the categorical heads with :func:`support_to_scalar`; the discount is
     ``γ`` everywhere (the learned model has no notion of termination). States are numpy ``[B, D]`` float32 on
     CPU and torch tensors on other devices (they stay there). Put the network in eval mode before searching.
+
+    With ``fast`` (default) a CPU fully connected network's ``step`` runs as one numba kernel
+    (:mod:`mzlab.search.fast_fc`: same arithmetic, float64 accumulation, weights re-read at every ``root``).
     """
 
-    def __init__(self, network: torch.nn.Module, *, discount: float, device: torch.device | str | None = None):
+    def __init__(self, network: torch.nn.Module, *, discount: float, device: torch.device | str | None = None,
+                 fast: bool = True):
         self.network = network
         self.num_actions = int(network.num_actions)
         self.discount = float(discount)
         self.device = torch.device(device) if device is not None else next(network.parameters()).device
         self._on_cpu = self.device.type == "cpu"
+        self._fast = None
+        if fast and self._on_cpu and HAVE_NUMBA and supports_fast_path(network):
+            self._fast = FastRecurrent(network)
 
     def _decode(self, output, *, with_reward: bool):
         support = self.network.support_size
@@ -35,6 +44,8 @@ class LearnedModel:
 
     def root(self, observations: np.ndarray, snapshots: np.ndarray | None = None) -> RootOutput:
         """``h`` then ``f`` on ``observations[B, ...]`` (``snapshots`` are ignored)."""
+        if self._fast is not None:
+            self._fast.refresh()
         with torch.inference_mode():
             inputs = torch.as_tensor(np.asarray(observations), dtype=torch.float32, device=self.device)
             latent, prior_logits, value, _ = self._decode(self.network.initial_inference(inputs), with_reward=False)
@@ -42,6 +53,11 @@ class LearnedModel:
 
     def step(self, state, actions: np.ndarray) -> tuple[StepOutput, object]:
         """``g`` then ``f`` on latents ``state[B, D]`` and ``actions[B]``."""
+        if self._fast is not None:
+            next_latent, reward, prior_logits, value = self._fast(state, actions)
+            step = StepOutput(reward=reward, discount=np.full(len(reward), self.discount),
+                              prior_logits=prior_logits, value=value)
+            return step, next_latent
         with torch.inference_mode():
             latent = torch.as_tensor(state, device=self.device)
             action_tensor = torch.as_tensor(np.asarray(actions), device=self.device)

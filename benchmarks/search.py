@@ -1,0 +1,75 @@
+"""Search speed: our batched MCTS against DeepMind mctx (``muzero_policy``, jit, CPU) on the same network.
+
+The same tiny fully connected MuZero network (Cart Pole sizes: latent 8, hidden 16, 2 actions, support 10),
+weights copied from torch into a jax twin, 50 simulations, Dirichlet noise on. One JSON line per batch size,
+then one line for the ground-truth model over Cart Pole with random-rollout leaves. Needs the ``bench``
+extra (jax, mctx). Usage: ``python benchmarks/search.py [--seconds 2] [--threads 1]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+import time
+
+import numpy as np
+import torch
+
+from mzlab.config import EnvConfig, NetworkConfig, SearchConfig
+from mzlab.envs.registry import make_simulator
+from mzlab.networks.fully_connected import FullyConnectedMuZero
+from mzlab.search import LearnedModel, TrueModel, run_search
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+
+NUM_SIMULATIONS = 50
+
+
+def _rate(search, batch: int, seconds: float) -> float:
+    """Simulations per second of ``search(seed)`` (one warm-up call, then repeated for ``seconds``)."""
+    search(0)
+    calls, start = 0, time.perf_counter()
+    while True:
+        search(calls + 1)
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return calls * batch * NUM_SIMULATIONS / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=2.0, help="timing window per case")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--batches", type=int, nargs="+", default=[1, 16, 64, 256])
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    from _mctx_peer import MctxSearch
+
+    torch.manual_seed(0)
+    network = FullyConnectedMuZero(4, 2, NetworkConfig()).eval()
+    model = LearnedModel(network, discount=0.997)
+    config = SearchConfig(num_simulations=NUM_SIMULATIONS)
+    peer = MctxSearch(network, discount=0.997, num_simulations=NUM_SIMULATIONS)
+    for batch in args.batches:
+        observations = np.random.default_rng(batch).normal(scale=0.05, size=(batch, 4)).astype(np.float32)
+        ours = _rate(lambda seed: run_search(model, observations, config=config, rng=np.random.default_rng(seed)),
+                     batch, args.seconds)
+        theirs = _rate(lambda seed: peer(observations, seed), batch, args.seconds)
+        print(json.dumps({"case": "search", "batch": batch, "ours_sims_per_s": round(ours),
+                          "mctx_sims_per_s": round(theirs), "ratio_vs_mctx": round(ours / theirs, 2)}), flush=True)
+
+    simulator = make_simulator(EnvConfig(name="cartpole"))
+    snapshots, observations = simulator.reset_snapshots(np.arange(64))
+    rollout = SearchConfig(num_simulations=NUM_SIMULATIONS, leaf="rollout", prior="uniform")
+    true_model = TrueModel(simulator)
+    rate = _rate(lambda seed: run_search(true_model, observations, config=rollout, rng=np.random.default_rng(seed),
+                                         snapshots=snapshots), 64, args.seconds)
+    print(json.dumps({"case": "true_model_cartpole_rollout", "batch": 64, "rollout_horizon": rollout.rollout_horizon,
+                      "ours_sims_per_s": round(rate)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
