@@ -1,0 +1,108 @@
+"""``mzlab analyze`` on real Cart Pole checkpoints from a short training run: tables, figures, reuse, errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from mzlab.analysis.policies import UniformPolicy
+from mzlab.analysis.sequence_rank import evaluate_all_sequences
+from mzlab.analysis.value_error import policy_value_error, sample_sequences
+from mzlab.cli import main
+from mzlab.envs.registry import make_simulator
+from mzlab.runs import RunDirectory
+from mzlab.search import TrueModel
+
+COLUMNS = {
+    "learning-curves": ["step", "policy", "actions", "episode", "return"],
+    "value-error": ["step", "horizon", "state_index", "true_value", "predicted_value", "policy_error",
+                    "mean_sequence_error", "num_samples"],
+    "sequence-rank": ["step", "state_index", "sequence", "rank", "probability", "true_return", "predicted_return",
+                      "error"],
+    "cross-step": ["model_step", "policy_step", "horizon", "policy_error", "mean_sequence_error"],
+    "search-prior": ["step", "prior", "num_simulations", "path_error", "tv_distance", "kl_divergence"],
+    "planning": ["step", "model", "prior", "leaf", "num_simulations", "episode", "return"],
+}
+
+
+@pytest.fixture(scope="session")
+def cartpole_run(tmp_path_factory):
+    """A real Cart Pole run: 40 learner steps with a tiny budget, checkpoints at 0, 20 and 40."""
+    run_dir = tmp_path_factory.mktemp("analysis") / "cartpole_run"
+    overrides = ["training.training_steps=40", "training.checkpoint_interval=20", "training.batch_size=16",
+                 "search.num_simulations=4", "training.warmup_games=1", "training.num_actors=2"]
+    args = ["train", "--env", "cartpole", "--seed", "3", "--run-dir", str(run_dir), "--no-progress"]
+    for override in overrides:
+        args += ["--set", override]
+    assert main(args) == 0
+    assert RunDirectory.open(run_dir).checkpoint_steps() == [0, 20, 40]
+    return run_dir
+
+
+@pytest.fixture(autouse=True)
+def single_thread():
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_all_experiments_quick_write_tables_and_figures_then_reuse_them(cartpole_run, tmp_path, capsys):
+    out = tmp_path / "results"
+    args = ["analyze", "all", "--run-dir", str(cartpole_run), "--out", str(out), "--quick", "--steps", "0", "40"]
+    assert main(args) == 0
+    for experiment, columns in COLUMNS.items():
+        table = pd.read_parquet(out / f"{experiment}.parquet")
+        assert set(["env", "seed", *columns]) <= set(table.columns), experiment
+        assert len(table) > 0 and (table["env"] == "cartpole").all() and (table["seed"] == 3).all()
+        assert (out / f"{experiment}.png").stat().st_size > 0 and (out / f"{experiment}.svg").stat().st_size > 0
+    value_error = pd.read_parquet(out / "value-error.parquet")
+    assert sorted(value_error["horizon"].unique()) == [1, 2, 3] and sorted(value_error["step"].unique()) == [0, 40]
+    assert np.isfinite(value_error["policy_error"]).all() and (value_error["policy_error"] >= 0).all()
+    ranks = pd.read_parquet(out / "sequence-rank.parquet")
+    assert ranks.groupby(["step", "state_index"])["probability"].sum().to_numpy() == pytest.approx(1.0)
+    assert ranks.groupby(["step", "state_index"]).size().eq(8).all()  # 2^3 sequences in the quick budget
+    cross = pd.read_parquet(out / "cross-step.parquet")
+    assert set(zip(cross["model_step"], cross["policy_step"], strict=True)) == {(0, 0), (0, 40), (40, 0), (40, 40)}
+    capsys.readouterr()
+
+    before = value_error.copy()
+    assert main(["analyze", "value-error", "--run-dir", str(cartpole_run), "--out", str(out), "--quick",
+                 "--steps", "0", "40"]) == 0
+    assert "2 reused, 0 computed" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "value-error.parquet"), before)
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["value-error", "--horizons", "0"], "--horizons must be integers >= 1"),
+        (["value-errors"], "unknown experiment 'value-errors'"),
+        (["value-error", "--steps", "7"], "has no checkpoint at step 7"),
+        (["planning", "--num-states", "0"], "--num-states must be >= 1"),
+    ],
+)
+def test_invalid_options_give_one_line_errors_and_touch_nothing(cartpole_run, tmp_path, capsys, extra, message):
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "value-error.parquet").write_bytes(b"keep me")
+    code = main(["analyze", extra[0], "--run-dir", str(cartpole_run), "--out", str(out), "--quick", *extra[1:]])
+    error = capsys.readouterr().err.strip()
+    assert code == 2 and error.startswith("mzlab: error: ") and message in error and "\n" not in error
+    assert (out / "value-error.parquet").read_bytes() == b"keep me"
+
+
+def test_ground_truth_model_has_zero_error_on_cartpole(cartpole_run):
+    run = RunDirectory.open(cartpole_run)
+    simulator = make_simulator(run.config.env)
+    perfect = TrueModel(simulator, network=run.load_network(40))
+    snapshots, observations = simulator.reset_snapshots(np.arange(4))
+    rng = np.random.default_rng(0)
+    gamma = run.config.env.discount
+    policy = UniformPolicy(2)
+    sequences = sample_sequences(simulator, policy, snapshots, observations, num_samples=4, length=30, rng=rng)
+    error = policy_value_error(perfect, snapshots, observations, sequences, discount=gamma)
+    assert error.true_value[:, 0] == pytest.approx(1.0)  # Cart Pole pays 1 per step
+    assert np.all(error.policy_error == 0) and np.all(error.mean_sequence_error == 0)
+    evaluation = evaluate_all_sequences(simulator, policy, perfect, snapshots, observations, length=6,
+                                        discount=gamma, rng=rng)
+    assert np.all(evaluation.errors == 0) and evaluation.probabilities == pytest.approx(1 / 64)
