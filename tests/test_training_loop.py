@@ -131,3 +131,9 @@ def test_evaluate_command(tmp_path, capsys):
         assert all(1 <= r <= 500 for r in result["returns"]) and result["mean_return"] == np.mean(result["returns"])
     assert main(["evaluate", "--run-dir", str(run_dir), "--step", "7", "--episodes", "2"]) == 2
     assert "no checkpoint at step 7" in capsys.readouterr().err
+
+
+def test_training_with_reanalyse(tmp_path, capsys):
+    assert main(train_argv(tmp_path / "run", "--set", "replay.reanalyse_fraction=0.5", "--max-steps", "5")) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["steps"] == 5 and summary["checkpoints"] == [0, 5]

@@ -201,7 +201,8 @@ class Trainer:
                     for key, value in row.items():
                         if "/" in key:
                             writer.add_scalar(key, value, step)
-                    bar.set_postfix(games=self.games, ret=f"{row.get('charts/episode_return', float('nan')):.1f}")
+                    if "charts/episode_return" in row:
+                        bar.set_postfix(games=self.games, ret=f"{row['charts/episode_return']:.1f}")
                 if step % interval == 0 or step == total:
                     self.wall_seconds += time.perf_counter() - started
                     started = time.perf_counter()

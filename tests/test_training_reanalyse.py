@@ -1,0 +1,57 @@
+"""Reanalyse refreshes nu and pi of the chosen positions with a noise-free search by the given model, and the
+value targets of the batch follow from the refreshed root values."""
+
+import dataclasses
+
+import numpy as np
+import torch
+
+from mzlab.config import NetworkConfig, ReplayConfig, SearchConfig
+from mzlab.networks.fully_connected import FullyConnectedMuZero
+from mzlab.search.learned_model import LearnedModel
+from mzlab.search.mcts import run_search
+from mzlab.training.reanalyse import reanalyse_batch
+from mzlab.training.replay import ReplayBuffer
+from mzlab.training.targets import n_step_value_targets
+
+GAMMA = 0.9
+TD = 3
+
+
+def test_reanalyse_all_positions_of_one_game():
+    torch.manual_seed(0)
+    network = FullyConnectedMuZero(4, 2, NetworkConfig(encoding_size=4, hidden_layers=(8,), support_size=5)).eval()
+    model = LearnedModel(network, discount=GAMMA)
+    buffer = ReplayBuffer(ReplayConfig(num_unroll_steps=2, td_steps=TD, prioritized=False), observation_shape=(4,),
+                          observation_dtype=np.float32, num_actions=2, discount=GAMMA)
+    rng = np.random.default_rng(0)
+    length = 8
+    observations = rng.normal(size=(length, 4)).astype(np.float32)
+    rewards = np.arange(1.0, length + 1)
+    buffer.add_game(observations, rng.integers(0, 2, length), rewards, np.full(length, 100.0),
+                    np.full((length, 2), 0.5))
+    batch = buffer.gather(np.array([1]), rng)
+    search_config = SearchConfig(num_simulations=6)
+    fresh = reanalyse_batch(batch, buffer, model, search_config=search_config, fraction=1.0, td_steps=TD, rng=rng)
+
+    # positions 1, 2, 3 (unrolled: nu and pi) and 4, 5, 6 (their bootstrap positions: nu) were searched again
+    reference = run_search(model, observations, config=dataclasses.replace(search_config, add_noise=False),
+                           rng=np.random.default_rng(1))
+    root_values = np.full(length, 100.0)
+    root_values[1:7] = reference.root_value[1:7]
+    expected = n_step_value_targets(rewards, root_values, discount=GAMMA, td_steps=TD)
+    np.testing.assert_allclose(fresh.target_values[0], expected[1:4], rtol=1e-5)
+    np.testing.assert_allclose(fresh.target_policies[0], reference.visit_distribution[1:4], rtol=1e-6)
+    np.testing.assert_array_equal(fresh.actions, batch.actions)
+    # stale root value 100 still bootstraps position 0's target: nu_3 was refreshed, so z_0 changed too
+    assert not np.isclose(buffer.gather(np.array([0]), rng).target_values[0, 0],
+                          n_step_value_targets(rewards, np.full(length, 100.0), discount=GAMMA, td_steps=TD)[0])
+
+
+def test_fraction_zero_changes_nothing():
+    buffer = ReplayBuffer(ReplayConfig(num_unroll_steps=2, td_steps=TD), observation_shape=(4,),
+                          observation_dtype=np.float32, num_actions=2, discount=GAMMA)
+    buffer.add_game(np.zeros((5, 4), np.float32), np.zeros(5, np.int64), np.ones(5), np.zeros(5), np.full((5, 2), 0.5))
+    batch = buffer.sample(4, np.random.default_rng(0))
+    assert reanalyse_batch(batch, buffer, None, search_config=SearchConfig(), fraction=0.0, td_steps=TD,
+                           rng=np.random.default_rng(0)) is batch
