@@ -2,8 +2,9 @@
 
 The same tiny fully connected MuZero network (Cart Pole sizes: latent 8, hidden 16, 2 actions, support 10),
 weights copied from torch into a jax twin, 50 simulations, Dirichlet noise on. One JSON line per batch size,
-then one line for the ground-truth model over Cart Pole with random-rollout leaves. Needs the ``bench``
-extra (jax, mctx). Usage: ``python benchmarks/search.py [--seconds 2] [--threads 1]``.
+then one line for the ground-truth model over Cart Pole with random-rollout leaves. ``ours`` uses the
+learned model's numba forward (the default on CPU); ``ours_torch_forward`` the same search calling torch.
+Needs the ``bench`` extra (jax, mctx). Usage: ``python benchmarks/search.py [--seconds 2] [--threads 1]``.
 """
 
 from __future__ import annotations
@@ -51,15 +52,20 @@ def main() -> None:
     torch.manual_seed(0)
     network = FullyConnectedMuZero(4, 2, NetworkConfig()).eval()
     model = LearnedModel(network, discount=0.997)
+    torch_model = LearnedModel(network, discount=0.997, fast=False)
     config = SearchConfig(num_simulations=NUM_SIMULATIONS)
     peer = MctxSearch(network, discount=0.997, num_simulations=NUM_SIMULATIONS)
     for batch in args.batches:
         observations = np.random.default_rng(batch).normal(scale=0.05, size=(batch, 4)).astype(np.float32)
-        ours = _rate(lambda seed: run_search(model, observations, config=config, rng=np.random.default_rng(seed)),
-                     batch, args.seconds)
-        theirs = _rate(lambda seed: peer(observations, seed), batch, args.seconds)
+        ours = _rate(lambda seed, obs=observations: run_search(model, obs, config=config,
+                                                               rng=np.random.default_rng(seed)), batch, args.seconds)
+        theirs = _rate(lambda seed, obs=observations: peer(obs, seed), batch, args.seconds)
+        with_torch = _rate(lambda seed, obs=observations: run_search(torch_model, obs, config=config,
+                                                                     rng=np.random.default_rng(seed)),
+                           batch, args.seconds)
         print(json.dumps({"case": "search", "batch": batch, "ours_sims_per_s": round(ours),
-                          "mctx_sims_per_s": round(theirs), "ratio_vs_mctx": round(ours / theirs, 2)}), flush=True)
+                          "mctx_sims_per_s": round(theirs), "ratio_vs_mctx": round(ours / theirs, 2),
+                          "ours_torch_forward_sims_per_s": round(with_torch)}), flush=True)
 
     simulator = make_simulator(EnvConfig(name="cartpole"))
     snapshots, observations = simulator.reset_snapshots(np.arange(64))

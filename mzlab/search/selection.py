@@ -12,7 +12,7 @@ import numpy as np
 
 from mzlab.search.jit import njit
 
-__all__ = ["IMPLEMENTATION", "PSEUDOCODE", "normalise", "puct_score", "child_score", "select_leaves"]
+__all__ = ["IMPLEMENTATION", "PSEUDOCODE", "normalise", "puct_score", "select_leaves"]
 
 IMPLEMENTATION = 0
 """Q convention: score ``normalise(r + d V(child))``, feed ``r + d V(node)`` to the min-max statistics."""
@@ -38,33 +38,14 @@ def puct_score(q_normalised, prior, child_visits, parent_visits, c1, c2):
 
 
 @njit
-def child_score(tree_visits, tree_value_sum, tree_reward, tree_discount, children, prior, b, node, action, minimum,
-                maximum, c1, c2, convention):
-    """pUCT score of edge ``(node, action)`` of root ``b``; an unvisited child scores ``Q̄ = 0``."""
-    child = children[b, node, action]
-    child_visits = 0
-    q_normalised = 0.0
-    if child >= 0:
-        child_visits = tree_visits[b, child]
-        if child_visits > 0:
-            child_value = tree_value_sum[b, child] / child_visits
-            if convention == IMPLEMENTATION:
-                q_normalised = normalise(tree_reward[b, child] + tree_discount[b, child] * child_value, minimum,
-                                         maximum)
-            else:
-                q_normalised = tree_reward[b, child] + tree_discount[b, child] * normalise(child_value, minimum,
-                                                                                           maximum)
-    return puct_score(q_normalised, prior[b, node, action], child_visits, tree_visits[b, node], c1, c2)
-
-
-@njit
 def select_leaves(visits, value_sum, reward, discount, children, prior, min_max, c1, c2, convention, simulation,
                   record, path_actions, path_lengths, out_parent, out_action):
     """Descend every root from node 0 by argmax pUCT (ties: lowest action) to the first unexpanded edge.
 
-    Writes the parent node ``out_parent[B]`` and the action ``out_action[B]`` of that edge. When ``record``,
-    also writes the actions from the root ``path_actions[b, simulation, :depth]`` and ``path_lengths[b,
-    simulation]``.
+    Scores are :func:`puct_score` with ``Q̄`` per the convention (an unvisited child scores ``Q̄ = 0``),
+    inlined. Writes the parent node ``out_parent[B]`` and the action ``out_action[B]`` of that edge. When
+    ``record``, also writes the actions from the root ``path_actions[b, simulation, :depth]`` and
+    ``path_lengths[b, simulation]``.
     """
     batch, _, num_actions = children.shape
     for b in range(batch):
@@ -72,12 +53,30 @@ def select_leaves(visits, value_sum, reward, discount, children, prior, min_max,
         depth = 0
         minimum = min_max[b, 0]
         maximum = min_max[b, 1]
+        spread = maximum - minimum
         while True:
+            parent_visits = visits[b, node]
+            exploration = math.log((parent_visits + c2 + 1.0) / c2) + c1
+            root_visits = math.sqrt(parent_visits)
             best_action = 0
             best_score = -np.inf
             for action in range(num_actions):
-                score = child_score(visits, value_sum, reward, discount, children, prior, b, node, action, minimum,
-                                    maximum, c1, c2, convention)
+                child = children[b, node, action]
+                child_visits = 0
+                q_normalised = 0.0
+                if child >= 0:
+                    child_visits = visits[b, child]
+                    if child_visits > 0:
+                        child_value = value_sum[b, child] / child_visits
+                        if convention == IMPLEMENTATION:
+                            q_normalised = reward[b, child] + discount[b, child] * child_value
+                            if spread > 0:
+                                q_normalised = (q_normalised - minimum) / spread
+                        else:
+                            if spread > 0:
+                                child_value = (child_value - minimum) / spread
+                            q_normalised = reward[b, child] + discount[b, child] * child_value
+                score = exploration * (root_visits / (child_visits + 1.0)) * prior[b, node, action] + q_normalised
                 if score > best_score:
                     best_score = score
                     best_action = action
