@@ -67,12 +67,11 @@ class CartPole(Simulator):
         """Step ``snapshots[B, 7]`` by ``actions[B]``; ended rows are absorbing. ``snapshots`` is unchanged.
 
         The arithmetic follows gymnasium's ``CartPoleEnv.step`` operation for operation (explicit Euler), on
-        float64 columns written straight into the next snapshot rows.
+        contiguous float64 columns ``[7, B]`` (one transpose in, one out).
         """
-        snapshots = np.asarray(snapshots, dtype=np.float64)
-        actions = np.asarray(actions)
-        x, x_dot, theta, theta_dot = snapshots[:, 0], snapshots[:, 1], snapshots[:, 2], snapshots[:, 3]
-        force = np.where(actions == 1, FORCE_MAG, -FORCE_MAG)
+        columns = np.ascontiguousarray(np.asarray(snapshots, dtype=np.float64).T)
+        x, x_dot, theta, theta_dot, steps, was_terminated, was_truncated = columns
+        force = np.where(np.asarray(actions) == 1, FORCE_MAG, -FORCE_MAG)
         costheta = np.cos(theta)
         sintheta = np.sin(theta)
         temp = (force + POLEMASS_LENGTH * np.square(theta_dot) * sintheta) / TOTAL_MASS
@@ -80,26 +79,25 @@ class CartPole(Simulator):
             LENGTH * (4.0 / 3.0 - MASS_POLE * np.square(costheta) / TOTAL_MASS)
         )
         xacc = temp - POLEMASS_LENGTH * thetaacc * costheta / TOTAL_MASS
-        following = np.empty_like(snapshots)
-        next_x, next_theta = following[:, 0], following[:, 2]
+        following = np.empty_like(columns)
+        next_x, next_x_dot, next_theta, next_theta_dot, next_steps, next_terminated, next_truncated = following
         np.add(x, TAU * x_dot, out=next_x)
-        np.add(x_dot, TAU * xacc, out=following[:, 1])
+        np.add(x_dot, TAU * xacc, out=next_x_dot)
         np.add(theta, TAU * theta_dot, out=next_theta)
-        np.add(theta_dot, TAU * thetaacc, out=following[:, 3])
+        np.add(theta_dot, TAU * thetaacc, out=next_theta_dot)
+        np.add(steps, 1.0, out=next_steps)
         terminated = (next_x < -X_THRESHOLD) | (next_x > X_THRESHOLD)
         terminated |= (next_theta < -THETA_THRESHOLD) | (next_theta > THETA_THRESHOLD)
-        steps = snapshots[:, _STEPS] + 1
-        truncated = steps >= self.max_episode_steps
-        following[:, _STEPS] = steps
-        following[:, _TERMINATED] = terminated
-        following[:, _TRUNCATED] = truncated
-        ended = (snapshots[:, _TERMINATED] != 0) | (snapshots[:, _TRUNCATED] != 0)
+        truncated = next_steps >= self.max_episode_steps
+        next_terminated[:] = terminated
+        next_truncated[:] = truncated
+        ended = (was_terminated != 0) | (was_truncated != 0)
         if ended.any():
-            following[ended] = snapshots[ended]
-            terminated = following[:, _TERMINATED] != 0
-            truncated = following[:, _TRUNCATED] != 0
+            np.copyto(following, columns, where=ended)
+            terminated, truncated = next_terminated != 0, next_truncated != 0
         rewards = (~ended).astype(np.float64)
-        return BatchTransition(following, following[:, :4].astype(np.float32), rewards, terminated, truncated)
+        observations = following[:4].T.astype(np.float32, order="C")
+        return BatchTransition(np.ascontiguousarray(following.T), observations, rewards, terminated, truncated)
 
     def observe_snapshots(self, snapshots: np.ndarray) -> np.ndarray:
         """Observations ``[B, 4]`` float32 of ``snapshots[B, 7]``."""
