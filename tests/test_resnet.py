@@ -18,6 +18,15 @@ from mzlab.networks.support import scalar_to_support, support_to_scalar
 SMALL = NetworkConfig(kind="resnet", support_size=5, num_blocks=1, num_channels=8)
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """These tiny convolutions are overhead-bound: on a busy 2-core machine two threads run ~100x slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def test_downsampling_takes_96_to_6_as_efficientzero():
     assert [downsampled_size(n) for n in (96, 84, 64, 16)] == [6, 6, 4, 1]
     torch.manual_seed(0)
