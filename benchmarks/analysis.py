@@ -1,0 +1,91 @@
+"""Speed of the two heaviest analyses on Cart Pole, batched versus a per-state loop (the peer).
+
+- ``sequence-rank``: all 1,024 sequences of length 10 from each of 100 states; Eq. 6 probabilities need the
+  behaviour policy (MCTS, 50 simulations, temperature 1, root noise) at every real state of every prefix
+  (1,023 searches per state), plus true and predicted returns.
+- ``value-error``: 100 states x 32 Monte Carlo sequences x horizons 1..10 (one search per real state per step).
+
+The network is a freshly initialised Cart Pole network (the paper's sizes); states are seeded starts advanced
+by 0 to 20 random actions. The peer runs the same functions one state at a time (batching only within a
+state) on ``--peer-states`` states and is extrapolated linearly to 100. Prints one JSON line per case.
+Run: ``nice .venv/bin/python benchmarks/analysis.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+import torch
+
+from mzlab.analysis.policies import behaviour_policy
+from mzlab.analysis.sequence_rank import evaluate_all_sequences
+from mzlab.analysis.value_error import policy_value_error, sample_sequences
+from mzlab.config import preset
+from mzlab.envs.registry import make_simulator
+from mzlab.networks import build_network
+from mzlab.search import LearnedModel
+
+
+def start_states(simulator, count: int, rng: np.random.Generator):
+    snapshots, observations = simulator.reset_snapshots(np.arange(count))
+    for _ in range(20):
+        move = rng.random(count) < 0.5
+        transition = simulator.step_snapshots(snapshots, rng.integers(2, size=count))
+        alive = move & ~(transition.terminated | transition.truncated)
+        snapshots = np.where(alive[:, None], transition.snapshots, snapshots)
+        observations = np.where(alive[:, None], transition.observations, observations)
+    return snapshots, observations
+
+
+def sequence_rank(simulator, policy, model, snapshots, observations, discount, seed):
+    evaluate_all_sequences(simulator, policy, model, snapshots, observations, length=10, discount=discount,
+                           rng=np.random.default_rng(seed))
+
+
+def value_error(simulator, policy, model, snapshots, observations, discount, seed):
+    rng = np.random.default_rng(seed)
+    sequences = sample_sequences(simulator, policy, snapshots, observations, num_samples=32, length=10, rng=rng)
+    policy_value_error(model, snapshots, observations, sequences, discount=discount)
+
+
+def timed(function, *args) -> float:
+    start = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--states", type=int, default=100)
+    parser.add_argument("--peer-states", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--cases", nargs="+", default=["sequence-rank", "value-error"])
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    config = preset("cartpole")
+    simulator = make_simulator(config.env)
+    model = LearnedModel(build_network(config, (4,), 2).eval(), discount=config.env.discount)
+    policy = behaviour_policy(model, config, 0)
+    snapshots, observations = start_states(simulator, args.states, np.random.default_rng(0))
+    discount = config.env.discount
+    cases = {"sequence-rank": sequence_rank, "value-error": value_error}
+    value_error(simulator, policy, model, snapshots[:2], observations[:2], discount, 0)  # warm up numba and torch
+    for name in args.cases:
+        function = cases[name]
+        batched = timed(function, simulator, policy, model, snapshots, observations, discount, 1)
+        peer = sum(
+            timed(function, simulator, policy, model, snapshots[i : i + 1], observations[i : i + 1], discount, 1)
+            for i in range(args.peer_states)
+        ) * (args.states / args.peer_states)
+        print(json.dumps({
+            "case": name, "states": args.states, "threads": args.threads, "batched_s": round(batched, 2),
+            "per_state_loop_s_extrapolated": round(peer, 2), "speedup_vs_loop": round(peer / batched, 2),
+        }), flush=True)
+
+
+if __name__ == "__main__":
+    main()
