@@ -46,6 +46,9 @@ class TabularSimulator(Simulator):
         return snapshots, self._observe_rows(snapshots)
 
     def step_snapshots(self, snapshots: np.ndarray, actions: np.ndarray) -> BatchTransition:
+        return self._step_rows(snapshots, actions)
+
+    def _step_rows(self, snapshots: np.ndarray, actions: np.ndarray) -> BatchTransition:
         snapshots = np.asarray(snapshots)
         actions = np.asarray(actions, dtype=np.int64)
         was_ended = snapshots[:, 2] > 0
@@ -63,12 +66,11 @@ class TabularSimulator(Simulator):
 
     # Stateful single environment, through the batched operations ------------------------------------------------
     def reset(self, seed: int) -> np.ndarray:
-        snapshots, observations = self.reset_snapshots(np.array([seed]))
-        self._current = snapshots[0]
-        return observations[0]
+        self._current = np.array([seed % self.num_states, 0, 0], dtype=np.int64)
+        return self.observe()
 
     def step(self, action: int) -> Transition:
-        result = self.step_snapshots(self._current[None], np.array([action]))
+        result = self._step_rows(self._current[None], np.array([action]))
         self._current = result.snapshots[0]
         return Transition(result.observations[0], float(result.rewards[0]), bool(result.terminated[0]),
                           bool(result.truncated[0]))

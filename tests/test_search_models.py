@@ -10,6 +10,7 @@ from fakes import deceptive_chain
 
 from mzlab.config import EnvConfig, NetworkConfig, SearchConfig
 from mzlab.envs.registry import make_simulator
+from mzlab.envs.simulator import Simulator
 from mzlab.errors import MzlabError
 from mzlab.networks.fully_connected import FullyConnectedMuZero
 from mzlab.networks.support import support_to_scalar
@@ -133,3 +134,34 @@ def test_cartpole_true_model_backs_up_gymnasium_returns():
             mask = np.array([p[0] == a for p in paths])
             np.testing.assert_allclose(out.q_values[b, a], returns[mask].mean(), rtol=1e-12)
         assert np.any(returns < (1 - discount ** np.array([len(p) for p in paths])) / (1 - discount) - 1e-9)
+
+
+def test_object_snapshot_batches_search_like_numeric_ones():
+    # the base class's looping batched methods keep snapshots in dtype=object arrays (Atari, Lunar Lander)
+    class ObjectSnapshots(type(deceptive_chain())):
+        reset_snapshots = Simulator.reset_snapshots
+        step_snapshots = Simulator.step_snapshots
+
+    numeric = deceptive_chain(length=3, seed=1)
+    boxed = ObjectSnapshots(numeric.next_state, numeric.reward, numeric.terminal, discount=numeric.discount)
+    config = SearchConfig(num_simulations=40, prior="uniform", add_noise=False)
+    outs = []
+    for simulator in (numeric, boxed):
+        snapshots, observations = simulator.reset_snapshots(np.arange(3))
+        outs.append(run_search(TrueModel(simulator), observations, config=config, rng=np.random.default_rng(0),
+                               snapshots=snapshots))
+    assert outs[1].visit_counts.dtype.kind == "i"
+    np.testing.assert_array_equal(outs[0].visit_counts, outs[1].visit_counts)
+    np.testing.assert_array_equal(outs[0].root_value, outs[1].root_value)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_learned_model_on_cuda_matches_cpu():
+    network = _network(3)
+    observations = np.random.default_rng(3).normal(scale=0.1, size=(16, 4)).astype(np.float32)
+    config = SearchConfig(num_simulations=20, add_noise=False)
+    cpu = run_search(LearnedModel(network, discount=0.997, fast=False), observations, config=config,
+                     rng=np.random.default_rng(0))
+    gpu = run_search(LearnedModel(network.to("cuda"), discount=0.997), observations, config=config,
+                     rng=np.random.default_rng(0))
+    np.testing.assert_allclose(gpu.root_value, cpu.root_value, atol=1e-3)
