@@ -138,3 +138,21 @@ def test_monte_carlo_def2_converges_to_exact_enumeration():
     np.testing.assert_allclose(error.policy_error[:, -1], exact.policy_error(), atol=0.03)
     np.testing.assert_allclose(error.mean_sequence_error[:, -1], exact.mean_sequence_error(), atol=0.03)
     np.testing.assert_allclose(error.true_value[:, -1], (exact.probabilities * exact.true_returns).sum(1), atol=0.05)
+
+
+def test_chunked_evaluation_equals_one_batch():
+    from mzlab.analysis.sequence_rank import concatenate_evaluations, states_per_chunk
+
+    assert states_per_chunk(2, 10, 16) == 61035 and states_per_chunk(4, 5, 4 * 96 * 96 * 4) == 6
+    snapshots, observations = start_states([0, 1, 2])
+    arguments = dict(length=3, discount=GAMMA, rng=np.random.default_rng(0))
+    model = learned_model()
+    whole = evaluate_all_sequences(RingSimulator(), TablePolicy(), model, snapshots, observations, **arguments)
+    parts = [
+        evaluate_all_sequences(RingSimulator(), TablePolicy(), learned_model(), snapshots[i : i + 2],
+                               observations[i : i + 2], **arguments)
+        for i in (0, 2)
+    ]
+    joined = concatenate_evaluations(parts)
+    np.testing.assert_array_equal(joined.probabilities, whole.probabilities)
+    np.testing.assert_array_equal(joined.predicted_returns, whole.predicted_returns)

@@ -27,6 +27,8 @@ __all__ = [
     "evaluate_all_sequences",
     "rank_sequences",
     "sequence_rank_frame",
+    "states_per_chunk",
+    "concatenate_evaluations",
     "run_sequence_rank",
 ]
 
@@ -113,6 +115,21 @@ def evaluate_all_sequences(
     )
 
 
+def states_per_chunk(num_actions: int, length: int, observation_bytes: int, *, budget_bytes: float = 1e9) -> int:
+    """How many states to expand at once so the widest level's observations stay within ``budget_bytes``."""
+    return max(1, int(budget_bytes // max(1, num_actions**length * observation_bytes)))
+
+
+def concatenate_evaluations(parts: list[SequenceEvaluation]) -> SequenceEvaluation:
+    """One evaluation over the states of ``parts`` (same sequences), in order."""
+    return SequenceEvaluation(
+        sequences=parts[0].sequences,
+        probabilities=np.concatenate([p.probabilities for p in parts]),
+        true_returns=np.concatenate([p.true_returns for p in parts]),
+        predicted_returns=np.concatenate([p.predicted_returns for p in parts]),
+    )
+
+
 def rank_sequences(probabilities: np.ndarray) -> np.ndarray:
     """``[B, S]`` rank of each sequence within its row: 0 = least likely; ties keep enumeration order."""
     order = np.argsort(probabilities, axis=1, kind="stable")
@@ -148,16 +165,23 @@ def run_sequence_rank(session, steps: list[int] | None = None) -> pd.DataFrame:
 
     def compute(checkpoint) -> pd.DataFrame:
         states = session.states(checkpoint)
-        evaluation = evaluate_all_sequences(
-            checkpoint.simulator,
-            checkpoint.behaviour(),
-            checkpoint.learned_model,
-            states.snapshots,
-            states.observations,
-            length=checkpoint.options.sequence_length,
-            discount=checkpoint.discount,
-            rng=session.rng(checkpoint, "sequence-rank"),
-        )
-        return sequence_rank_frame(evaluation, **checkpoint.constants(), step=checkpoint.step)
+        length = checkpoint.options.sequence_length
+        policy = checkpoint.behaviour()
+        chunk = states_per_chunk(policy.num_actions, length, states.observations[0].nbytes)
+        rng = session.rng(checkpoint, "sequence-rank")
+        parts = [
+            evaluate_all_sequences(
+                checkpoint.simulator,
+                policy,
+                checkpoint.learned_model,
+                states.snapshots[start : start + chunk],
+                states.observations[start : start + chunk],
+                length=length,
+                discount=checkpoint.discount,
+                rng=rng,
+            )
+            for start in range(0, len(states), chunk)
+        ]
+        return sequence_rank_frame(concatenate_evaluations(parts), **checkpoint.constants(), step=checkpoint.step)
 
     return pd.concat(per_checkpoint(session, "sequence-rank", steps, compute), ignore_index=True)
