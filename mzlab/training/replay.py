@@ -46,7 +46,7 @@ class Batch:
     """``[B, K+1]`` bool, position ``t + k`` lies inside its game."""
 
 
-_FIELDS = ("observations", "actions", "rewards", "root_values", "policies", "value_targets", "priorities",
+_FIELDS = ("observations", "actions", "rewards", "root_values", "policies", "value_targets", "scores",
            "game_start", "game_length")
 
 
@@ -99,7 +99,7 @@ class ReplayBuffer:
         a["root_values"][rows] = root_values
         a["policies"][rows] = policies
         a["value_targets"][rows] = targets
-        a["priorities"][rows] = np.abs(np.asarray(root_values) - targets) + PRIORITY_EPSILON
+        a["scores"][rows] = (np.abs(np.asarray(root_values) - targets) + PRIORITY_EPSILON) ** self.config.priority_alpha
         a["game_start"][rows] = self._high
         a["game_length"][rows] = length
         self._games.append((self._high, length))
@@ -151,12 +151,11 @@ class ReplayBuffer:
         live = slice(self._low - self._base, self._high - self._base)
         count = self.num_transitions
         if config.prioritized:
-            scores = self._arrays["priorities"][live] ** config.priority_alpha
-            probabilities = scores / scores.sum()
-            cumulative = np.cumsum(probabilities)
+            scores = self._arrays["scores"][live]
+            cumulative = np.cumsum(scores)
             picks = np.searchsorted(cumulative, rng.random(batch_size) * cumulative[-1], side="right")
             picks = np.minimum(picks, count - 1)
-            weights = (count * probabilities[picks]) ** (-config.priority_beta)
+            weights = (count * scores[picks] / cumulative[-1]) ** (-config.priority_beta)
             weights = weights / weights.max()
         else:
             picks = rng.integers(0, count, size=batch_size)
@@ -197,7 +196,8 @@ class ReplayBuffer:
         """Set the priority of each live position ``position_ids[inside]`` to ``priorities[inside]``."""
         ids = position_ids[inside]
         keep = ids >= self._low
-        self._arrays["priorities"][self._rows(ids[keep])] = priorities[inside][keep] + PRIORITY_EPSILON
+        scores = (priorities[inside][keep] + PRIORITY_EPSILON) ** self.config.priority_alpha
+        self._arrays["scores"][self._rows(ids[keep])] = scores
 
     def game_starts(self, ids: np.ndarray) -> np.ndarray:
         """Global id of the first move of the game of each live position ``ids[N]``."""
@@ -271,7 +271,7 @@ def _empty_arrays(capacity: int, observation_shape: tuple[int, ...], observation
         "root_values": np.zeros(capacity, dtype=np.float32),
         "policies": np.zeros((capacity, num_actions), dtype=np.float32),
         "value_targets": np.zeros(capacity, dtype=np.float32),
-        "priorities": np.zeros(capacity, dtype=np.float64),
+        "scores": np.zeros(capacity, dtype=np.float64),  # priority ** alpha
         "game_start": np.zeros(capacity, dtype=np.int64),
         "game_length": np.zeros(capacity, dtype=np.int64),
     }
