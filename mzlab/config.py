@@ -57,7 +57,7 @@ class NetworkConfig:
     """Hidden layer sizes of the representation function (the paper's implementation: none)."""
     support_size: int = 10
     """Categorical support [-S, S] of the transformed value and reward."""
-    num_blocks: int = 2
+    num_blocks: int = 1
     """ResNet only: residual blocks per function."""
     num_channels: int = 64
     """ResNet only: channels of the residual trunk."""

@@ -1,5 +1,5 @@
-"""Shared pytest settings: keep torch to the cores we have and seed nothing globally."""
+"""Shared pytest settings: one torch thread (tiny networks; parallel threads only add contention) and seed nothing globally."""
 
 import torch
 
-torch.set_num_threads(2)
+torch.set_num_threads(1)
