@@ -46,10 +46,17 @@ def single_thread():
     torch.set_num_threads(threads)
 
 
-def test_all_experiments_quick_write_tables_and_figures_then_reuse_them(cartpole_run, tmp_path, capsys):
+def test_all_experiments_quick_write_tables_and_figures_then_reuse_them(cartpole_run, tmp_path, capsys, monkeypatch):
+    import mzlab.analysis.session as session_module
+
+    samples = []
+    original = session_module.sample_on_policy_states
+    monkeypatch.setattr(session_module, "sample_on_policy_states",
+                        lambda *a, **k: samples.append(1) or original(*a, **k))
     out = tmp_path / "results"
     args = ["analyze", "all", "--run-dir", str(cartpole_run), "--out", str(out), "--quick", "--steps", "0", "40"]
     assert main(args) == 0
+    assert len(samples) == 2  # one on-policy sample per checkpoint, shared by every experiment of `all`
     for experiment, columns in COLUMNS.items():
         table = pd.read_parquet(out / f"{experiment}.parquet")
         assert set(["env", "seed", *columns]) <= set(table.columns), experiment
