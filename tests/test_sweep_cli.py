@@ -54,7 +54,7 @@ def test_other_bad_options_are_one_line_errors(tmp_path, capsys, argv, message):
 
 def test_unknown_env_is_refused_before_anything_runs(tmp_path, capsys):
     assert main(["sweep", "--env", "pong", "--seeds", "0", "--out", str(tmp_path / "s")]) == 2
-    assert "--env: unknown environment 'pong'; valid: " in capsys.readouterr().err
+    assert "mzlab: error: --env: unknown preset 'pong'; valid presets: " in capsys.readouterr().err
 
 
 def test_study_plan_is_train_per_seed_then_each_analysis_depending_on_it():
@@ -83,3 +83,12 @@ def test_a_study_cannot_be_resumed_with_a_different_configuration(tmp_path):
     changed = StudyPlan(env="cartpole", seeds=(0,), overrides=("training.training_steps=20",), analyses=())
     with pytest.raises(MzlabError, match="the study was made with overrides=.*use a new --out directory"):
         write_study_file(tmp_path, changed, jobs=study_jobs(changed), command="third", executor="local")
+
+
+def test_analysis_args_are_split_and_passed_to_every_analysis_and_bad_quoting_is_refused(tmp_path, capsys):
+    assert main(["sweep", "--env", "cartpole", "--seeds", "0", "--out", str(tmp_path / "s"),
+                 "--analysis-args", '"--num-states 5']) == 2
+    assert capsys.readouterr().err.startswith("mzlab: error: --analysis-args: cannot split ")
+    plan = StudyPlan(env="cartpole", seeds=(0,), analyses=("value-error",), analysis_options=("--num-states", "5"))
+    [_, analysis] = study_jobs(plan)
+    assert analysis.kwargs["options"] == ["--num-states", "5"]

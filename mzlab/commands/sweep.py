@@ -20,6 +20,9 @@ def add_parser(subparsers) -> None:
                         help="config override passed to every `mzlab train` (repeatable)")
     parser.add_argument("--analyses", default="all", help="all (default), none, or a comma list of experiments")
     parser.add_argument("--quick", action="store_true", help="pass --quick (smoke-run budget) to every analysis")
+    parser.add_argument("--analysis-args", default="", metavar="ARGS",
+                        help="extra options for every `mzlab analyze`, as one quoted string "
+                             "(e.g. \"--num-states 50 --max-checkpoints 5\")")
     parser.add_argument("--out", required=True, metavar="STUDY_DIR", help="study directory (created or resumed)")
     parser.add_argument("--executor", default="local", help="local (process pool, default) or ray")
     parser.add_argument("--ray-address", default=None, metavar="ADDR",
@@ -32,13 +35,19 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from mzlab.errors import MzlabError
     from mzlab.sweep import make_executor, parse_seeds, run_sweep
 
     seeds = parse_seeds(args.seeds)
+    try:
+        analysis_options = shlex.split(args.analysis_args)
+    except ValueError as error:
+        raise MzlabError(f"--analysis-args: cannot split {args.analysis_args!r} ({error})") from None
     if args.executor not in ("local", "ray"):
         make_executor(args.executor)  # raises the one-line error naming the valid executors
     summary = run_sweep(
         args.out, env=args.env, seeds=seeds, overrides=args.overrides, analyses=args.analyses, quick=args.quick,
+        analysis_options=analysis_options,
         executor=args.executor, max_workers=args.max_workers, ray_address=args.ray_address,
         retries=args.retries, progress=not args.no_progress, command=_command_line(args),
     )
@@ -54,6 +63,7 @@ def _command_line(args: argparse.Namespace) -> str:
     for override in args.overrides:
         argv += ["--set", override]
     argv += ["--quick"] if args.quick else []
+    argv += ["--analysis-args", args.analysis_args] if args.analysis_args else []
     argv += ["--out", args.out, "--executor", args.executor]
     argv += ["--ray-address", args.ray_address] if args.ray_address else []
     argv += ["--max-workers", str(args.max_workers)] if args.max_workers else []

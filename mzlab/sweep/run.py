@@ -41,10 +41,12 @@ def run_sweep(
         raise MzlabError(f"--max-workers: must be at least 1, got {max_workers}")
     if retries < 0:
         raise MzlabError(f"--retries: must be 0 or more, got {retries}")
-    from mzlab.config import PRESETS
+    from mzlab.config import preset
 
-    if env not in PRESETS:
-        raise MzlabError(f"--env: unknown environment {env!r}; valid: {', '.join(sorted(PRESETS))}")
+    try:
+        preset(env)
+    except MzlabError as error:
+        raise MzlabError(f"--env: {error}") from None
     names = resolve_analyses(analyses if isinstance(analyses, str) else ",".join(analyses) or "none")
     plan = StudyPlan(env=env, seeds=tuple(seeds), overrides=tuple(overrides), analyses=names, quick=quick,
                      analysis_options=tuple(analysis_options))
