@@ -167,7 +167,7 @@ class AnalysisSession:
             "run": str(first.run.path.resolve()),
             "steps": [c.step for c in checkpoints],
             "weights": [c.weights_sha256 for c in checkpoints],
-            "options": dataclasses.asdict(self.options),
+            "options": {k: v for k, v in dataclasses.asdict(self.options).items() if k != "max_checkpoints"},
             "resolved": dataclasses.asdict(first.options),
             **extra,
         }
