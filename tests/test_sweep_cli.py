@@ -43,6 +43,7 @@ def test_unknown_executor_is_a_one_line_error_naming_the_valid_ones(tmp_path, ca
     (["--analyses", "value-error,bogus"], "--analyses: unknown experiment 'bogus'; valid: all, none, "),
     (["--max-workers", "0"], "--max-workers: must be at least 1, got 0"),
     (["--ray-address", "auto"], "--ray-address is only valid with --executor ray"),
+    (["--train-gpus", "1"], "--train-gpus/--analysis-gpus reserve GPUs per Ray task; they need --executor ray"),
 ])
 def test_other_bad_options_are_one_line_errors(tmp_path, capsys, argv, message):
     out = tmp_path / "study"

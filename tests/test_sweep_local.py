@@ -111,7 +111,7 @@ def test_a_killed_sweep_resumes_without_redoing_finished_jobs(tmp_path):
             out = seed_jobs([0, 1], {ledger!r}, experiments=("alpha",))
             out.append(Job(job_id="slow", kind="slow", target="sweep_fakes:block_until",
                            kwargs={{"ledger": {ledger!r}, "name": "slow", "release": {str(release)!r}}},
-                           depends_on=("seed-1.alpha",)))
+                           depends_on=("seed-0.alpha", "seed-1.alpha")))
             out.append(Job(job_id="after-slow", kind="slow", target="sweep_fakes:fake_train",
                            kwargs={{"seed": 9, "ledger": {ledger!r}}}, paths={{"run_dir": "runs/seed-9"}},
                            depends_on=("slow",)))

@@ -29,6 +29,10 @@ def add_parser(subparsers) -> None:
                         help="Ray cluster to join (e.g. auto or ray://head:10001); default: start Ray locally")
     parser.add_argument("--max-workers", type=int, default=None, metavar="N",
                         help="jobs at once (default: CPU count locally, the cluster's CPUs on Ray)")
+    parser.add_argument("--train-gpus", type=float, default=0.0, metavar="G",
+                        help="Ray only: GPUs reserved by each training job (e.g. 1 for Breakout)")
+    parser.add_argument("--analysis-gpus", type=float, default=0.0, metavar="G",
+                        help="Ray only: GPUs reserved by each analysis job (pass --analysis-args '--device auto')")
     parser.add_argument("--retries", type=int, default=2, help="resubmissions of a job whose worker died")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
@@ -47,9 +51,9 @@ def run(args: argparse.Namespace) -> int:
         make_executor(args.executor)  # raises the one-line error naming the valid executors
     summary = run_sweep(
         args.out, env=args.env, seeds=seeds, overrides=args.overrides, analyses=args.analyses, quick=args.quick,
-        analysis_options=analysis_options,
-        executor=args.executor, max_workers=args.max_workers, ray_address=args.ray_address,
-        retries=args.retries, progress=not args.no_progress, command=_command_line(args),
+        analysis_options=analysis_options, executor=args.executor, max_workers=args.max_workers,
+        ray_address=args.ray_address, retries=args.retries, train_gpus=args.train_gpus,
+        analysis_gpus=args.analysis_gpus, progress=not args.no_progress, command=_command_line(args),
     )
     stream = sys.stdout if summary.ok else sys.stderr
     for line in summary.lines():
@@ -67,4 +71,6 @@ def _command_line(args: argparse.Namespace) -> str:
     argv += ["--out", args.out, "--executor", args.executor]
     argv += ["--ray-address", args.ray_address] if args.ray_address else []
     argv += ["--max-workers", str(args.max_workers)] if args.max_workers else []
+    argv += ["--train-gpus", str(args.train_gpus)] if args.train_gpus else []
+    argv += ["--analysis-gpus", str(args.analysis_gpus)] if args.analysis_gpus else []
     return shlex.join(argv)

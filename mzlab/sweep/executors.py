@@ -1,7 +1,7 @@
 """Where jobs run: a local process pool (default) or Ray tasks on a Ray cluster.
 
 Both expose the same small interface to the scheduler in :mod:`mzlab.sweep.runner`:
-``submit(spec, num_cpus) -> handle``, ``wait(handles, timeout) -> [(handle, outcome | WorkerDied)]`` and
+``submit(spec, num_cpus, num_gpus) -> handle``, ``wait(handles, timeout) -> [(handle, outcome | WorkerDied)]`` and
 ``shutdown(cancel)``. ``outcome`` is the dict returned by :func:`mzlab.sweep.worker.run_job`; a worker that
 died (killed, crashed, its node lost) gives :class:`WorkerDied` so the scheduler can retry the job.
 """
@@ -56,7 +56,8 @@ class LocalExecutor:
             )
         return self._pool
 
-    def submit(self, spec: dict[str, Any], *, num_cpus: float = 1.0) -> futures.Future:
+    def submit(self, spec: dict[str, Any], *, num_cpus: float = 1.0, num_gpus: float = 0.0) -> futures.Future:
+        """Queue ``spec``; ``num_cpus``/``num_gpus`` are ignored (every local worker sees every device)."""
         try:
             handle = self._ensure_pool().submit(run_job, spec)
         except BrokenProcessPool:
@@ -123,8 +124,9 @@ class RayExecutor:
         self.num_threads = None
         self._remote = ray.remote(max_retries=0)(run_job)
 
-    def submit(self, spec: dict[str, Any], *, num_cpus: float = 1.0):
-        return self._remote.options(num_cpus=num_cpus).remote(spec)
+    def submit(self, spec: dict[str, Any], *, num_cpus: float = 1.0, num_gpus: float = 0.0):
+        """One Ray task reserving ``num_cpus`` CPUs and ``num_gpus`` GPUs (Ray sets CUDA_VISIBLE_DEVICES)."""
+        return self._remote.options(num_cpus=num_cpus, num_gpus=num_gpus).remote(spec)
 
     def wait(self, handles: list, timeout: float | None) -> list[tuple[Any, Any]]:
         ray = self._ray

@@ -36,6 +36,8 @@ class Job:
     depends_on: tuple[str, ...] = ()
     num_cpus: float = 1.0
     """CPUs a Ray task reserves for this job."""
+    num_gpus: float = 0.0
+    """GPUs a Ray task reserves for this job (a task without GPUs sees none)."""
 
     @property
     def spec_hash(self) -> str:

@@ -27,6 +27,8 @@ def run_sweep(
     max_workers: int | None = None,
     ray_address: str | None = None,
     retries: int = 2,
+    train_gpus: float = 0.0,
+    analysis_gpus: float = 0.0,
     progress: bool = True,
     command: str | None = None,
 ) -> SweepSummary:
@@ -39,6 +41,11 @@ def run_sweep(
         raise MzlabError("--seeds: no seeds given")
     if max_workers is not None and max_workers < 1:
         raise MzlabError(f"--max-workers: must be at least 1, got {max_workers}")
+    if (train_gpus or analysis_gpus) and executor != "ray":
+        raise MzlabError("--train-gpus/--analysis-gpus reserve GPUs per Ray task; they need --executor ray "
+                         "(local workers see every GPU)")
+    if train_gpus < 0 or analysis_gpus < 0:
+        raise MzlabError("--train-gpus/--analysis-gpus: must be 0 or more")
     if retries < 0:
         raise MzlabError(f"--retries: must be 0 or more, got {retries}")
     from mzlab.config import preset
@@ -49,7 +56,7 @@ def run_sweep(
         raise MzlabError(f"--env: {error}") from None
     names = resolve_analyses(analyses if isinstance(analyses, str) else ",".join(analyses) or "none")
     plan = StudyPlan(env=env, seeds=tuple(seeds), overrides=tuple(overrides), analyses=names, quick=quick,
-                     analysis_options=tuple(analysis_options))
+                     analysis_options=tuple(analysis_options), train_gpus=train_gpus, analysis_gpus=analysis_gpus)
     jobs = study_jobs(plan)
     study_dir = Path(out_dir)
     if study_dir.exists() and not study_dir.is_dir():

@@ -160,7 +160,7 @@ def run_jobs(
                     write_record(study_dir, record)
                     status[job.job_id] = "running"
                     spec = job_spec(job, str(study_dir), log=record.log, num_threads=executor.num_threads)
-                    in_flight[executor.submit(spec, num_cpus=job.num_cpus)] = job.job_id
+                    in_flight[executor.submit(spec, num_cpus=job.num_cpus, num_gpus=job.num_gpus)] = job.job_id
                 bar.set_postfix_str(f"running {len(in_flight)}, failed {len(summary.failed)}", refresh=False)
                 if not in_flight:
                     break

@@ -68,6 +68,10 @@ class StudyPlan:
     """Pass ``--quick`` to every ``mzlab analyze`` (smoke-run budget)."""
     analysis_options: tuple[str, ...] = ()
     """Extra arguments for every ``mzlab analyze`` (e.g. ``("--num-states", "16")``)."""
+    train_gpus: float = 0.0
+    """GPUs reserved per training job on Ray (not part of the identity: it changes where, not what)."""
+    analysis_gpus: float = 0.0
+    """GPUs reserved per analysis job on Ray."""
 
     def identity(self) -> dict:
         return {"env": self.env, "overrides": list(self.overrides), "quick": self.quick,
@@ -90,14 +94,14 @@ def study_jobs(plan: StudyPlan) -> list[Job]:
         jobs.append(Job(
             job_id=train_id, kind="train", target="mzlab.sweep.targets:train",
             kwargs={"env": plan.env, "seed": seed, "overrides": list(plan.overrides)},
-            paths={"run_dir": run_dir_of(seed)},
+            paths={"run_dir": run_dir_of(seed)}, num_gpus=plan.train_gpus,
         ))
         for experiment in plan.analyses:
             jobs.append(Job(
                 job_id=f"seed-{seed}.{experiment}", kind=experiment, target="mzlab.sweep.targets:analyze",
                 kwargs={"experiment": experiment, "quick": plan.quick, "options": list(plan.analysis_options)},
                 paths={"run_dir": run_dir_of(seed), "out": analysis_dir_of(seed, experiment)},
-                depends_on=(train_id,),
+                depends_on=(train_id,), num_gpus=plan.analysis_gpus,
             ))
     return jobs
 
