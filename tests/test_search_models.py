@@ -165,3 +165,23 @@ def test_learned_model_on_cuda_matches_cpu():
     gpu = run_search(LearnedModel(network.to("cuda"), discount=0.997), observations, config=config,
                      rng=np.random.default_rng(0))
     np.testing.assert_allclose(gpu.root_value, cpu.root_value, atol=1e-3)
+
+
+def test_true_model_rollout_leaves_do_not_depend_on_the_network():
+    # uniform prior + rollout leaves: the network must play no part at all, so the search with a (random)
+    # network equals the search without one; with value leaves the network changes the result
+    simulator = make_simulator(EnvConfig(name="cartpole", discount=0.99))
+    snapshots, observations = simulator.reset_snapshots(np.arange(4))
+    network = _network(4)
+    results = {}
+    for leaf in ("rollout", "value"):
+        config = SearchConfig(num_simulations=30, prior="uniform", leaf=leaf, rollout_horizon=20, add_noise=False)
+        results[leaf] = [
+            run_search(model, observations, config=config, rng=np.random.default_rng(0), snapshots=snapshots)
+            for model in (TrueModel(simulator), TrueModel(simulator, network=network))
+        ]
+    plain, guided = results["rollout"]
+    np.testing.assert_array_equal(plain.visit_counts, guided.visit_counts)
+    np.testing.assert_array_equal(plain.root_value, guided.root_value)
+    plain, guided = results["value"]
+    assert not np.array_equal(plain.root_value, guided.root_value)

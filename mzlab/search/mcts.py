@@ -42,15 +42,23 @@ def rollout_values(model: Model, state, *, horizon: int, rng: np.random.Generato
 
     ``Σ_{i<H} (Π_{j<i} d_j) r_i`` with the model's per-step discounts (0 after termination stops the sum); no
     value bootstrap, the model's value outputs are ignored.
+
+    Uses the model's optional ``rollout_step(state, actions) -> (reward, discount, next_state)`` when it has
+    one (a step without prior and value), else ``step``.
     """
     batch = len(state)
     total = np.zeros(batch)
     running = np.ones(batch)
+    rollout_step = getattr(model, "rollout_step", None)
     for _ in range(horizon):
         actions = rng.integers(model.num_actions, size=batch)
-        output, state = model.step(state, actions)
-        total += running * np.asarray(output.reward, dtype=np.float64)
-        running *= np.asarray(output.discount, dtype=np.float64)
+        if rollout_step is not None:
+            reward, discount, state = rollout_step(state, actions)
+        else:
+            output, state = model.step(state, actions)
+            reward, discount = output.reward, output.discount
+        total += running * np.asarray(reward, dtype=np.float64)
+        running *= np.asarray(discount, dtype=np.float64)
     return total
 
 

@@ -51,10 +51,20 @@ class TrueModel:
         prior_logits, value = self._predict(observations)
         return RootOutput(prior_logits=prior_logits, value=value, state=snapshots)
 
-    def step(self, state: np.ndarray, actions: np.ndarray) -> tuple[StepOutput, np.ndarray]:
-        """Step the snapshots ``state[B]`` by ``actions[B]`` in the simulator."""
+    def _transition(self, state: np.ndarray, actions: np.ndarray):
         transition = self.simulator.step_snapshots(state, np.asarray(actions))
         ended = np.asarray(transition.terminated) | np.asarray(transition.truncated)
+        return transition, ended
+
+    def rollout_step(self, state: np.ndarray, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(reward[B], discount[B], next_state)`` without evaluating the network (for random rollouts)."""
+        transition, ended = self._transition(state, actions)
+        return np.asarray(transition.rewards, dtype=np.float64), np.where(ended, 0.0, self.discount), \
+            transition.snapshots
+
+    def step(self, state: np.ndarray, actions: np.ndarray) -> tuple[StepOutput, np.ndarray]:
+        """Step the snapshots ``state[B]`` by ``actions[B]`` in the simulator."""
+        transition, ended = self._transition(state, actions)
         prior_logits, value = self._predict(transition.observations)
         output = StepOutput(
             reward=np.asarray(transition.rewards, dtype=np.float64),

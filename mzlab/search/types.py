@@ -55,3 +55,6 @@ class Model(Protocol):
     def step(self, state: object, actions: np.ndarray) -> tuple[StepOutput, object]:
         """Advance ``state`` (batch ``B``) by ``actions[B]``; return the step output and the next state."""
         ...
+
+    # Optional: ``rollout_step(state, actions) -> (reward[B], discount[B], next_state)``, the same transition
+    # without prior and value; random-rollout leaves use it when a model has it (``TrueModel`` does).
