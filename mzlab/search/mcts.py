@@ -13,7 +13,7 @@ from mzlab.errors import MzlabError
 from mzlab.search.acting import mix_dirichlet, softmax
 from mzlab.search.output import SearchOutput
 from mzlab.search.selection import IMPLEMENTATION, PSEUDOCODE, select_leaves
-from mzlab.search.tree import StateStore, children_q, expand_and_backup, new_tree
+from mzlab.search.tree import StateStore, children_q, expand_and_backup, new_tree, node_paths
 from mzlab.search.types import Model
 
 __all__ = ["run_search", "rollout_values", "check_search_config"]
@@ -93,16 +93,12 @@ def run_search(
     states = StateStore(num_simulations + 1, root.state)
     parents = np.zeros(batch, dtype=np.int64)
     actions = np.zeros(batch, dtype=np.int64)
-    depth_capacity = num_simulations if record_paths else 1
-    path_actions = np.full((batch, num_simulations if record_paths else 1, depth_capacity), -1, dtype=np.int64)
-    path_lengths = np.zeros((batch, num_simulations if record_paths else 1), dtype=np.int64)
     path_values = np.zeros((num_simulations, batch))
     path_rewards = np.zeros((num_simulations, batch))
 
     for simulation in range(num_simulations):
         select_leaves(tree.visits, tree.value_sum, tree.reward, tree.discount, tree.children, tree.prior,
-                      tree.min_max, config.c1, config.c2, convention, simulation, record_paths, path_actions,
-                      path_lengths, parents, actions)
+                      tree.min_max, config.c1, config.c2, convention, parents, actions)
         output, next_state = model.step(states.gather(parents), actions)
         node = simulation + 1
         states.put(node, next_state)
@@ -111,11 +107,12 @@ def run_search(
         else:
             leaf_value = np.asarray(output.value, dtype=np.float64)
         expand_and_backup(tree.visits, tree.value_sum, tree.reward, tree.discount, tree.prior, tree.children,
-                          tree.parent, tree.min_max, node, parents, actions,
+                          tree.parent, tree.action, tree.min_max, node, parents, actions,
                           np.asarray(output.reward, dtype=np.float64), np.asarray(output.discount, dtype=np.float64),
                           np.asarray(output.prior_logits, dtype=np.float64), uniform, leaf_value, convention,
                           path_values[simulation], path_rewards[simulation])
 
+    path_actions, path_lengths = node_paths(tree) if record_paths else (None, None)
     visit_counts = tree.visits[np.arange(batch)[:, None], tree.children[:, 0]] * (tree.children[:, 0] >= 0)
     return SearchOutput(
         visit_counts=visit_counts,
@@ -124,8 +121,8 @@ def run_search(
         q_values=children_q(tree),
         prior=root_prior,
         model_value=np.asarray(root.value, dtype=np.float64),
-        path_actions=path_actions if record_paths else None,
-        path_lengths=path_lengths if record_paths else None,
+        path_actions=path_actions,
+        path_lengths=path_lengths,
         path_values=path_values.T.copy() if record_paths else None,
         path_rewards=path_rewards.T.copy() if record_paths else None,
     )

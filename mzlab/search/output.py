@@ -24,8 +24,8 @@ class SearchOutput:
     model_value: np.ndarray
     """``[B]`` float64 the model's own value of the root (network value, or 0)."""
     path_actions: np.ndarray | None = None
-    """``[B, S, S]`` int64 when recorded: simulation ``i`` of root ``b`` took the actions
-    ``path_actions[b, i, :path_lengths[b, i]]`` from the root to the node it expanded; -1 pads."""
+    """``[B, S, L]`` int64 when recorded (``L`` the deepest path): simulation ``i`` of root ``b`` took the
+    actions ``path_actions[b, i, :path_lengths[b, i]]`` from the root to the node it expanded; -1 pads."""
     path_lengths: np.ndarray | None = None
     """``[B, S]`` int64 when recorded: depth of the node expanded by each simulation."""
     path_values: np.ndarray | None = None

@@ -38,19 +38,16 @@ def puct_score(q_normalised, prior, child_visits, parent_visits, c1, c2):
 
 
 @njit
-def select_leaves(visits, value_sum, reward, discount, children, prior, min_max, c1, c2, convention, simulation,
-                  record, path_actions, path_lengths, out_parent, out_action):
+def select_leaves(visits, value_sum, reward, discount, children, prior, min_max, c1, c2, convention, out_parent,
+                  out_action):
     """Descend every root from node 0 by argmax pUCT (ties: lowest action) to the first unexpanded edge.
 
     Scores are :func:`puct_score` with ``Q̄`` per the convention (an unvisited child scores ``Q̄ = 0``),
-    inlined. Writes the parent node ``out_parent[B]`` and the action ``out_action[B]`` of that edge. When
-    ``record``, also writes the actions from the root ``path_actions[b, simulation, :depth]`` and
-    ``path_lengths[b, simulation]``.
+    inlined. Writes the parent node ``out_parent[B]`` and the action ``out_action[B]`` of that edge.
     """
     batch, _, num_actions = children.shape
     for b in range(batch):
         node = 0
-        depth = 0
         minimum = min_max[b, 0]
         maximum = min_max[b, 1]
         spread = maximum - minimum
@@ -80,14 +77,9 @@ def select_leaves(visits, value_sum, reward, discount, children, prior, min_max,
                 if score > best_score:
                     best_score = score
                     best_action = action
-            if record:
-                path_actions[b, simulation, depth] = best_action
-            depth += 1
             child = children[b, node, best_action]
             if child < 0:
                 out_parent[b] = node
                 out_action[b] = best_action
                 break
             node = child
-        if record:
-            path_lengths[b, simulation] = depth

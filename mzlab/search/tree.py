@@ -15,7 +15,7 @@ import numpy as np
 from mzlab.search.jit import njit
 from mzlab.search.selection import IMPLEMENTATION
 
-__all__ = ["Tree", "new_tree", "expand_and_backup", "children_q", "StateStore"]
+__all__ = ["Tree", "new_tree", "expand_and_backup", "children_q", "node_paths", "StateStore"]
 
 
 @dataclass
@@ -34,6 +34,8 @@ class Tree:
     """``[B, N, A]`` int64 child node index, -1 when unexpanded."""
     parent: np.ndarray
     """``[B, N]`` int64 parent node index (-1 for the root)."""
+    action: np.ndarray
+    """``[B, N]`` int64 action of the edge into the node (-1 for the root)."""
     min_max: np.ndarray
     """``[B, 2]`` float64 tree-global (per root) minimum and maximum fed by the backups."""
 
@@ -56,12 +58,13 @@ def new_tree(batch: int, num_nodes: int, root_prior: np.ndarray, root_discount: 
         prior=prior,
         children=np.full((batch, num_nodes, num_actions), -1, dtype=np.int64),
         parent=np.full((batch, num_nodes), -1, dtype=np.int64),
+        action=np.full((batch, num_nodes), -1, dtype=np.int64),
         min_max=min_max,
     )
 
 
 @njit
-def expand_and_backup(visits, value_sum, reward, discount, prior, children, parent, min_max, new_node, parents,
+def expand_and_backup(visits, value_sum, reward, discount, prior, children, parent, action, min_max, new_node, parents,
                       actions, step_reward, step_discount, prior_logits, uniform_prior, leaf_value, convention,
                       out_root_value, out_reward_sum):
     """Create node ``new_node`` under edge ``(parents[b], actions[b])`` of every root and back up ``leaf_value[B]``.
@@ -77,6 +80,7 @@ def expand_and_backup(visits, value_sum, reward, discount, prior, children, pare
         node = new_node
         children[b, parents[b], actions[b]] = node
         parent[b, node] = parents[b]
+        action[b, node] = actions[b]
         reward[b, node] = step_reward[b]
         discount[b, node] = step_discount[b]
         if uniform_prior:
@@ -130,6 +134,38 @@ def children_q(tree: Tree) -> np.ndarray:
     out = np.zeros(tree.children.shape[::2])
     _children_q(tree.visits, tree.value_sum, tree.reward, tree.discount, tree.children, out)
     return out
+
+
+@njit
+def _depths(parent):
+    batch, num_nodes = parent.shape
+    depth = np.zeros((batch, num_nodes), dtype=np.int64)
+    for b in range(batch):
+        for node in range(1, num_nodes):
+            depth[b, node] = depth[b, parent[b, node]] + 1  # parents are created before their children
+    return depth
+
+
+@njit
+def _fill_paths(parent, action, depth, out_actions):
+    batch, num_nodes = parent.shape
+    for b in range(batch):
+        for node in range(1, num_nodes):
+            walker = node
+            for position in range(depth[b, node] - 1, -1, -1):
+                out_actions[b, node - 1, position] = action[b, walker]
+                walker = parent[b, walker]
+
+
+def node_paths(tree: Tree) -> tuple[np.ndarray, np.ndarray]:
+    """Action sequences from the root to every non-root node, in creation order (node ``n`` = simulation
+    ``n - 1``): ``(actions[B, N - 1, L] int64 padded with -1, lengths[B, N - 1])``, ``L`` the deepest path."""
+    depth = _depths(tree.parent)
+    lengths = depth[:, 1:].copy()
+    longest = int(lengths.max()) if lengths.size else 0
+    actions = np.full((*lengths.shape, longest), -1, dtype=np.int64)
+    _fill_paths(tree.parent, tree.action, depth, actions)
+    return actions, lengths
 
 
 class StateStore:
