@@ -15,7 +15,7 @@ from mzlab.analysis.options import EXPERIMENTS
 from mzlab.atomic_files import write_bytes_atomic
 from mzlab.errors import MzlabError
 
-__all__ = ["RUNNERS", "run_experiment", "check_experiment", "write_table"]
+__all__ = ["run_experiment", "check_experiment", "write_table"]
 
 
 def _runners() -> dict:
@@ -34,10 +34,6 @@ def _runners() -> dict:
         "search-prior": run_search_prior,
         "planning": run_planning,
     }
-
-
-RUNNERS = EXPERIMENTS
-"""Names accepted by :func:`run_experiment` besides ``all``."""
 
 
 def check_experiment(name: str) -> list[str]:
