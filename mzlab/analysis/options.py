@@ -63,7 +63,7 @@ class AnalysisOptions:
     behaviour_simulations: int | None = None
     """Override of the behaviour policy's simulations per move; default the run's ``search.num_simulations``."""
     max_checkpoints: int = 5
-    """Without ``--steps``: this many evenly spaced checkpoints (first and last included); learning-curves: 4x."""
+    """Without ``--steps``: this many evenly spaced checkpoints (first and last included); learning-curves: all."""
     quick: bool = False
     """Smoke budget (see :data:`QUICK`)."""
 

@@ -121,9 +121,8 @@ class AnalysisSession:
         steps = run.select_steps(requested)
         if not steps:
             raise MzlabError(f"run directory {str(run.path)!r} has no complete checkpoint to analyse")
-        if requested is None:
-            count = self.options.max_checkpoints * (4 if experiment == "learning-curves" else 1)
-            steps = evenly_spaced(steps, count)
+        if requested is None and (experiment != "learning-curves" or self.options.quick):
+            steps = evenly_spaced(steps, self.options.max_checkpoints)
         return steps
 
     def checkpoint(self, run, step: int) -> Checkpoint:

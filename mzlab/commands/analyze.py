@@ -27,7 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, metavar="RESULTS_DIR", help="where tables, figures and cache go")
     parser.add_argument("--steps", type=int, nargs="+", metavar="STEP",
                         help="checkpoint steps (each must exist in every run); "
-                        f"default: {defaults.max_checkpoints} evenly spaced (learning-curves: 4x as many)")
+                        f"default: {defaults.max_checkpoints} evenly spaced (learning-curves: every checkpoint)")
     parser.add_argument("--num-states", type=int, default=defaults.num_states,
                         help=f"on-policy states per checkpoint (default {defaults.num_states})")
     parser.add_argument("--num-state-episodes", type=int, default=defaults.num_state_episodes,
