@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import signal
 import sys
 
 __all__ = ["add_parser", "run"]
@@ -43,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
     from mzlab.sweep import make_executor, parse_seeds, run_sweep
 
     seeds = parse_seeds(args.seeds)
+    # A scheduler's SIGTERM (Slurm at the time limit, `kill`) unwinds like Ctrl-C: jobs in flight are recorded
+    # as pending and the study lock is released, so the next sweep resumes at once.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         analysis_options = shlex.split(args.analysis_args)
     except ValueError as error:
@@ -59,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
     for line in summary.lines():
         print(line, file=stream)
     return 0 if summary.ok else 1
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _command_line(args: argparse.Namespace) -> str:
