@@ -44,3 +44,18 @@ def test_bandit_visits_move_from_favoured_bad_arm_to_best_arm():
     assert np.all(np.diff(shares[:, 2]) > 0)  # the best arm's share grows with simulations
     assert shares[-1].argmax() == 2 and shares[-1, 2] > 0.95
     np.testing.assert_allclose(out.q_values[0], [0.1, 0.5, 1.0])
+
+
+@pytest.mark.slow
+def test_true_model_search_solves_deeper_chain_positions():
+    # depth 2..5 to the reward (chain length 5); from position 0 (depth 6) even 300,000 simulations with a
+    # uniform prior and zero-value leaves do not find the goal (see docs/search.md)
+    simulator = deceptive_chain(length=5, num_actions=3, discount=0.97, seed=0)
+    optimal_values, optimal_q = value_iteration(simulator)
+    starts = np.arange(1, 5)
+    snapshots, observations = simulator.reset_snapshots(starts)
+    config = SearchConfig(num_simulations=100_000, prior="uniform", add_noise=False)
+    out = run_search(TrueModel(simulator), observations, config=config, rng=np.random.default_rng(0),
+                     snapshots=snapshots)
+    np.testing.assert_array_equal(out.visit_counts.argmax(axis=1), optimal_q[starts].argmax(axis=1))
+    assert np.all(np.abs(out.root_value - optimal_values[starts]) / optimal_values[starts] < 0.2)
