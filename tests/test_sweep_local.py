@@ -159,3 +159,27 @@ def test_a_second_sweep_on_a_live_study_is_refused(tmp_path):
         (tmp_path / "sweep.lock").write_text(json.dumps({"pid": os.getppid(), "host": os.uname().nodename}))
         with pytest.raises(MzlabError, match="another sweep .* is running on this study"):
             run_jobs([], tmp_path, executor=LocalExecutor(max_workers=1), progress=False)
+
+
+def test_sigterm_to_the_sweep_command_records_the_running_job_as_pending_and_frees_the_study(tmp_path):
+    study = tmp_path / "study"
+    argv = [sys.executable, "-m", "mzlab.cli", "sweep", "--env", "cartpole", "--seeds", "0", "--analyses", "none",
+            "--set", "training.training_steps=1000000", "--out", str(study), "--no-progress"]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    log = study / "logs" / "seed-0.train.log"
+    try:
+        deadline = time.monotonic() + 90
+        while not (log.exists() and "$ mzlab train" in log.read_text()):
+            assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130, err
+    assert "interrupted; rerun the same command to resume" in err
+    record = read_record(study, "seed-0.train")
+    assert record.status == "pending" and record.error == "interrupted" and record.attempts == 1
+    assert not (study / "sweep.lock").exists()
