@@ -83,6 +83,8 @@ def test_true_model_uses_network_prior_and_value_or_zeros():
     np.testing.assert_allclose(guided.prior_logits, expected.policy_logits.numpy(), rtol=1e-6)
     with pytest.raises(MzlabError, match="snapshots"):
         TrueModel(simulator).root(observations)
+    with pytest.raises(MzlabError, match="2 snapshots for 3 observations"):
+        TrueModel(simulator).root(observations, snapshots[:2])
 
 
 def test_true_model_discount_is_zero_from_the_step_that_ends_the_episode():

@@ -48,6 +48,9 @@ class TrueModel:
         """Prior and value of ``observations[B, ...]``; the state is ``snapshots[B]`` (required)."""
         if snapshots is None:
             raise MzlabError("TrueModel.root needs snapshots: the ground-truth model plans from simulator snapshots")
+        if len(snapshots) != len(observations):
+            raise MzlabError(f"TrueModel.root: {len(snapshots)} snapshots for {len(observations)} observations; "
+                             "pass one snapshot per observation")
         prior_logits, value = self._predict(observations)
         return RootOutput(prior_logits=prior_logits, value=value, state=snapshots)
 
