@@ -66,3 +66,15 @@ def test_real_study_on_ray_gives_the_same_tables_as_the_local_pool(tmp_path):
     assert sorted(local_tables) == sorted(ray_tables) and len(local_tables) == 6
     for name, table in local_tables.items():
         pd.testing.assert_frame_equal(table, ray_tables[name], obj=name)
+
+
+@pytest.mark.slow
+def test_demo_study_runs_every_analysis_and_returns_the_report(tmp_path):
+    from mzlab.sweep import run_demo_study
+
+    report = run_demo_study(tmp_path / "demo", seeds=[0, 1], overrides=TINY, quick=True, progress=False)
+    assert report == tmp_path / "demo" / "report" / "index.html"
+    page = report.read_text()
+    for experiment in ("learning-curves", "value-error", "sequence-rank", "cross-step", "search-prior", "planning"):
+        assert f'src="figures/{experiment}.png"' in page
+    assert "14 done" in page
