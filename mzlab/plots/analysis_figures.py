@@ -23,7 +23,8 @@ __all__ = [
 
 
 def _grid(rows: int, cols: int, *, width: float = 4.2, height: float = 3.2):
-    figure, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    figure, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False,
+                                layout="constrained")
     return figure, axes
 
 
@@ -77,7 +78,6 @@ def plot_sequence_rank(table: pd.DataFrame):
         twin = axis.twinx()
         band(twin, error["rank"], error["mean"], error["standard_error"], color="tab:orange")
         twin.set_ylabel("value prediction error |G - Ĝ|", color="tab:orange")
-    figure.tight_layout()
     return figure
 
 
@@ -114,7 +114,9 @@ def plot_search_prior(table: pd.DataFrame):
             for prior, group in stats.groupby("prior"):
                 band(axis, group["num_simulations"], group["mean"], group["standard_error"], label=f"{prior} prior",
                      marker="o")
-            axis.set(title=f"{env}, step {step}: {titles[value]}", xlabel="simulations")
+            axis.set(title=titles[value], xlabel="simulations")
+            if column == 0:
+                axis.set_ylabel(f"{env}, step {step}")
             axis.set_xscale("log")
             axis.legend(fontsize=7)
     return figure
