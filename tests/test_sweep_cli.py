@@ -93,3 +93,17 @@ def test_analysis_args_are_split_and_passed_to_every_analysis_and_bad_quoting_is
     plan = StudyPlan(env="cartpole", seeds=(0,), analyses=("value-error",), analysis_options=("--num-states", "5"))
     [_, analysis] = study_jobs(plan)
     assert analysis.kwargs["options"] == ["--num-states", "5"]
+
+
+@pytest.mark.parametrize(("address", "message"), [
+    ("nonsense", "--ray-address 'nonsense': expected auto, HOST:PORT or ray://HOST:PORT"),
+    ("127.0.0.1:1", "--ray-address '127.0.0.1:1': cannot connect ("),
+])
+def test_an_unreachable_ray_address_fails_fast_with_one_line(tmp_path, capsys, address, message):
+    pytest.importorskip("ray")
+    out = tmp_path / "study"
+    assert main(["sweep", "--env", "cartpole", "--seeds", "0", "--out", str(out), "--executor", "ray",
+                 "--ray-address", address]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"mzlab: error: {message}") and err.count("\n") == 1
+    assert not out.exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures as futures
 import multiprocessing
 import os
+import socket
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
@@ -114,6 +115,7 @@ class RayExecutor:
             raise MzlabError("--executor ray needs the optional extra: pip install 'mzlab[ray]'") from error
         self._ray = ray
         if not ray.is_initialized():
+            _check_reachable(address)
             try:
                 ray.init(address=address, log_to_driver=False, include_dashboard=False)
             except (ConnectionError, RuntimeError, ValueError) as error:
@@ -151,6 +153,21 @@ class RayExecutor:
                     self._ray.cancel(handle, force=True)
                 except Exception:  # noqa: BLE001 - a task that already finished cannot be cancelled
                     pass
+
+
+def _check_reachable(address: str | None, *, timeout: float = 5.0) -> None:
+    """Fail fast on a ``host:port`` (or ``ray://host:port``) where nothing listens; Ray itself retries for
+    minutes. ``auto`` and ``None`` are left to Ray."""
+    if not address or address == "auto":
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise MzlabError(f"--ray-address {address!r}: expected auto, HOST:PORT or ray://HOST:PORT")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise MzlabError(f"--ray-address {address!r}: cannot connect ({error.strerror or error}); "
+                         "is `ray start --head` running there?") from None
 
 
 def make_executor(name: str, *, max_workers: int | None = None, ray_address: str | None = None):
