@@ -168,3 +168,17 @@ def test_cache_reuses_units_and_keys_on_options(tmp_path):
     third = cache.get_or_compute("value-error", {"run": "r", "options": {"n": 2}}, compute)
     assert len(calls) == 2 and first.equals(second) and third["x"].iloc[0] == 2
     assert (cache.hits, cache.misses) == (1, 2)
+
+
+def test_quick_budget_keeps_explicit_choices_and_checkpoint_selection_is_even():
+    from mzlab.analysis.planning import planning_settings
+    from mzlab.analysis.session import evenly_spaced
+
+    quick = AnalysisOptions(quick=True, horizons=(50,), num_states=2).with_quick()
+    assert quick.num_states == 2 and quick.num_samples == 3 and quick.simulations == (2, 4)
+    assert quick.resolve(preset("cartpole"), 2).horizons == (50,)
+    assert AnalysisOptions(quick=True).with_quick().resolve(preset("cartpole"), 2).horizons == (1, 2, 3)
+    assert evenly_spaced(list(range(0, 11000, 1000)), 5) == [0, 2000, 5000, 8000, 10000]
+    assert evenly_spaced([0, 10], 5) == [0, 10]
+    settings = planning_settings([5, 10], ["rollout"])
+    assert settings[0] == ("none", "policy", "none", 0) and len(settings) == 1 + 2 * 2 * 2
