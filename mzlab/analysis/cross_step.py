@@ -56,11 +56,13 @@ def run_cross_step(session, steps: list[int] | None = None) -> pd.DataFrame:
 
     One cached unit per (run, model step), holding that row of the matrix against every policy step.
     """
+    from mzlab.analysis.session import progress
+
     frames = []
     for run in session.runs:
         checkpoints = [session.checkpoint(run, step) for step in session.steps(run, steps, experiment="cross-step")]
         policies = {c.step: c.behaviour() for c in checkpoints}
-        for model_checkpoint in checkpoints:
+        for model_checkpoint in progress(checkpoints, "cross-step"):
 
             def compute(x=model_checkpoint, policies=policies) -> pd.DataFrame:
                 sample = session.states(x)

@@ -20,7 +20,7 @@ from mzlab.analysis.options import AnalysisOptions, ResolvedOptions
 from mzlab.analysis.policies import SearchPolicy, behaviour_policy
 from mzlab.errors import MzlabError
 
-__all__ = ["Checkpoint", "AnalysisSession", "evenly_spaced", "per_checkpoint"]
+__all__ = ["Checkpoint", "AnalysisSession", "evenly_spaced", "per_checkpoint", "progress"]
 
 
 def evenly_spaced(steps: list[int], count: int) -> list[int]:
@@ -172,12 +172,21 @@ class AnalysisSession:
         }
 
 
+def progress(items: list, description: str):
+    """``items`` with a progress bar on stderr when it is a terminal."""
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(items, desc=description, unit="unit", disable=not sys.stderr.isatty(), leave=False)
+
+
 def per_checkpoint(session: AnalysisSession, experiment: str, requested: list[int] | None, compute) -> list:
     """``compute(checkpoint)`` for every run and selected step, each unit cached; the list of frames."""
+    units = [(run, step) for run in session.runs for step in session.steps(run, requested, experiment=experiment)]
     frames = []
-    for run in session.runs:
-        for step in session.steps(run, requested, experiment=experiment):
-            checkpoint = session.checkpoint(run, step)
-            parts = session.cache_parts([checkpoint])
-            frames.append(session.cache.get_or_compute(experiment, parts, lambda c=checkpoint: compute(c)))
+    for run, step in progress(units, experiment):
+        checkpoint = session.checkpoint(run, step)
+        parts = session.cache_parts([checkpoint])
+        frames.append(session.cache.get_or_compute(experiment, parts, lambda c=checkpoint: compute(c)))
     return frames
