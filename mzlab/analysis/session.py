@@ -81,7 +81,7 @@ class Checkpoint:
 
     def behaviour(self, *, greedy: bool = False) -> SearchPolicy:
         """MuZero's behaviour policy at this step (MCTS with the learned model, Eq. 1)."""
-        noise = {"auto": None, "on": True, "off": False}[self.noise]
+        noise = None if greedy else {"auto": None, "on": True, "off": False}[self.noise]  # greedy: never noise
         policy = behaviour_policy(self.learned_model, self.config, self.step, greedy=greedy, noise=noise)
         search = dataclasses.replace(policy.search_config, num_simulations=self.options.behaviour_simulations)
         return dataclasses.replace(policy, search_config=search)
