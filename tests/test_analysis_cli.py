@@ -113,3 +113,18 @@ def test_ground_truth_model_has_zero_error_on_cartpole(cartpole_run):
     evaluation = evaluate_all_sequences(simulator, policy, perfect, snapshots, observations, length=6,
                                         discount=gamma, rng=rng)
     assert np.all(evaluation.errors == 0) and evaluation.probabilities == pytest.approx(1 / 64)
+
+
+def test_checkpoint_behaviour_policy_follows_run_config_and_options(cartpole_run, tmp_path):
+    from mzlab.analysis import AnalysisOptions, AnalysisSession
+
+    def behaviour(greedy=False, **options):
+        session = AnalysisSession([cartpole_run], tmp_path, AnalysisOptions(**options))
+        return session.checkpoint(session.runs[0], 40).behaviour(greedy=greedy)
+
+    default = behaviour()
+    assert (default.temperature, default.search_config.add_noise, default.search_config.num_simulations) == (
+        1.0, True, 4)  # the run's schedule at step 40, its noise setting and its simulations
+    assert behaviour(noise="off").search_config.add_noise is False
+    greedy = behaviour(greedy=True, noise="on", behaviour_simulations=7)
+    assert (greedy.temperature, greedy.search_config.add_noise, greedy.search_config.num_simulations) == (0.0, False, 7)
