@@ -128,3 +128,26 @@ def test_checkpoint_behaviour_policy_follows_run_config_and_options(cartpole_run
     assert behaviour(noise="off").search_config.add_noise is False
     greedy = behaviour(greedy=True, noise="on", behaviour_simulations=7)
     assert (greedy.temperature, greedy.search_config.add_noise, greedy.search_config.num_simulations) == (0.0, False, 7)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset_name", ["lunarlander", "breakout"])
+def test_every_experiment_runs_quick_on_the_other_environments(preset_name, tmp_path):
+    """Object snapshots (Lunar Lander replay, ALE states) and the ResNet through every experiment."""
+    from mzlab.config import preset
+    from mzlab.networks import build_network
+
+    config = preset(preset_name)
+    simulator = make_simulator(config.env)
+    run = RunDirectory.create_or_resume(tmp_path / "run", config)
+    for step in (0, 10):
+        torch.manual_seed(step)
+        run.save_checkpoint(step, build_network(config, simulator.observation_shape, simulator.num_actions),
+                            env_steps=step)
+    out = tmp_path / "results"
+    assert main(["analyze", "all", "--run-dir", str(tmp_path / "run"), "--out", str(out), "--quick"]) == 0
+    for experiment in COLUMNS:
+        table = pd.read_parquet(out / f"{experiment}.parquet")
+        assert len(table) > 0 and (table["env"] == preset_name).all()
+    ranks = pd.read_parquet(out / "sequence-rank.parquet")
+    assert ranks.groupby(["step", "state_index"]).size().eq(4**3).all()
