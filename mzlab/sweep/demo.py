@@ -18,6 +18,7 @@ def run_demo_study(
     seeds: Sequence[int],
     overrides: Sequence[str],
     quick: bool = True,
+    analysis_options: Sequence[str] = (),
     env: str = "cartpole",
     executor: str = "local",
     max_workers: int | None = None,
@@ -25,15 +26,20 @@ def run_demo_study(
 ) -> Path:
     """Run the whole study in ``out_dir`` and build its report; returns ``out_dir/report/index.html``.
 
+    ``quick`` passes ``--quick`` to every analysis (a smoke budget that caps episodes at 12 steps, so its
+    returns say nothing about learning); ``analysis_options`` are extra ``mzlab analyze`` options for a
+    budget in between (e.g. ``["--num-episodes", "4", "--max-checkpoints", "3"]`` with ``quick=False``).
     Rerunning resumes: finished jobs are skipped. Raises :class:`MzlabError` naming the failed jobs' logs
     when any job failed (the report is still written from whatever finished).
     """
     from mzlab.report import build_report
 
     summary = run_sweep(out_dir, env=env, seeds=seeds, overrides=overrides, analyses="all", quick=quick,
+                        analysis_options=analysis_options,
                         executor=executor, max_workers=max_workers, progress=progress,
                         command=f"run_demo_study({str(out_dir)!r}, seeds={list(seeds)}, "
-                                f"overrides={list(overrides)}, quick={quick})")
+                                f"overrides={list(overrides)}, quick={quick}, "
+                                f"analysis_options={list(analysis_options)})")
     report = build_report(out_dir)
     if not summary.ok:
         first = (summary.failed or summary.skipped)[0]
