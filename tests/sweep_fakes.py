@@ -60,6 +60,7 @@ def always_die(*, ledger: str) -> None:
 def block_until(*, ledger: str, name: str, release: str, timeout: float = 120.0) -> str:
     """Waits for the file ``release`` to exist (the test kills the sweep meanwhile)."""
     _note(ledger, f"start {name}")
+    Path(release + ".pid").write_text(str(os.getpid()))
     deadline = time.monotonic() + timeout
     while not os.path.exists(release):
         if time.monotonic() > deadline:

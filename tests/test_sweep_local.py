@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -18,6 +19,19 @@ from sweep_fakes import ledger_lines, seed_jobs, study_tables
 from mzlab.sweep import Job, LocalExecutor, read_record, run_jobs
 
 TESTS_DIR = Path(__file__).parent
+
+
+def process_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting for a reaper counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return state not in ("Z", "X")
 
 
 def records(study: Path) -> dict[str, dict]:
@@ -99,7 +113,7 @@ def test_a_job_whose_worker_dies_is_retried_and_gives_up_after_the_retries(tmp_p
     assert Counter(ledger_lines(ledger)) == Counter({"die_first_time": 2, "always_die": 2})
 
 
-def test_a_killed_sweep_resumes_without_redoing_finished_jobs(tmp_path):
+def test_a_killed_sweep_resumes_without_redoing_finished_jobs_and_leaves_no_orphan_worker(tmp_path):
     study, ledger, release = tmp_path / "study", str(tmp_path / "ledger.txt"), tmp_path / "release"
     script = textwrap.dedent(f"""
         import sys
@@ -129,8 +143,15 @@ def test_a_killed_sweep_resumes_without_redoing_finished_jobs(tmp_path):
             assert process.poll() is None, "the sweep ended before it was killed"
             assert time.monotonic() < deadline, "the sweep never reached the slow job"
             time.sleep(0.1)
+        process.kill()  # SIGKILL to the driver only: its pool workers must notice and exit by themselves
+        process.wait()
+        worker = int(Path(str(release) + ".pid").read_text())
+        while process_alive(worker):
+            assert time.monotonic() < deadline, "the worker outlived its killed sweep"
+            time.sleep(0.1)
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
     before = records(study)
     assert {k: v["status"] for k, v in before.items()} == {

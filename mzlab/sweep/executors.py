@@ -52,7 +52,7 @@ class LocalExecutor:
             self._pool = futures.ProcessPoolExecutor(
                 max_workers=self.capacity,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=prepare_worker,
+                initializer=_prepare_local_worker,
                 initargs=(self.num_threads,),
             )
         return self._pool
@@ -153,6 +153,10 @@ class RayExecutor:
                     self._ray.cancel(handle, force=True)
                 except Exception:  # noqa: BLE001 - a task that already finished cannot be cancelled
                     pass
+
+
+def _prepare_local_worker(num_threads: int) -> None:
+    prepare_worker(num_threads, watch_parent=True)
 
 
 def _check_reachable(address: str | None, *, timeout: float = 5.0) -> None:

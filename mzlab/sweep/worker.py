@@ -12,6 +12,7 @@ import importlib
 import os
 import socket
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -20,8 +21,14 @@ from typing import Any
 __all__ = ["run_job", "resolve_target", "prepare_worker"]
 
 
-def prepare_worker(num_threads: int | None) -> None:
-    """Limit BLAS/torch threads before the job imports torch (pool initializer and first call)."""
+def prepare_worker(num_threads: int | None, *, watch_parent: bool = False) -> None:
+    """Limit BLAS/torch threads before the job imports torch (pool initializer and first call).
+
+    ``watch_parent`` (local pool workers): exit as soon as the sweep's process is gone, so a driver killed
+    with SIGKILL leaves no orphan computing a job that the next sweep will run again.
+    """
+    if watch_parent:
+        _start_parent_watchdog()
     if not num_threads:
         return
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -29,6 +36,18 @@ def prepare_worker(num_threads: int | None) -> None:
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(num_threads)
+
+
+def _start_parent_watchdog(interval: float = 1.0) -> None:
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(70)
+
+    threading.Thread(target=watch, name="mzlab-parent-watchdog", daemon=True).start()
 
 
 def resolve_target(target: str):
