@@ -78,3 +78,21 @@ def test_report_of_a_missing_or_foreign_directory_is_a_one_line_error(tmp_path, 
     assert capsys.readouterr().err == f"mzlab: error: {tmp_path / 'nope'}: no such study directory\n"
     with pytest.raises(MzlabError, match="not a study directory"):
         build_report(tmp_path)
+
+
+def test_long_tables_show_the_last_checkpoint_or_evenly_spaced_rows():
+    from mzlab.report.page import summary_table_html
+    from mzlab.report.tables import SummarySpec
+
+    metrics = pd.DataFrame({"seed": np.repeat([0, 1], 50), "step": np.tile(np.arange(50) * 100, 2),
+                            "loss": np.arange(100, dtype=float)})
+    spec = SummarySpec(("step",), ("loss",), "step")
+    table, note = summary_table_html(summarise(metrics, spec), spec)
+    steps = [int(s) for s in re.findall(r'<tr><td class="num">(\d+)</td>', table)]
+    assert steps[0] == 0 and steps[-1] == 4900 and len(steps) == 12 and note.startswith("12 evenly spaced of 50")
+    errors = pd.DataFrame({"seed": 0, "step": np.repeat([0, 500], 40), "horizon": np.tile(np.arange(1, 41), 2),
+                           "policy_error": 1.0, "mean_sequence_error": 2.0})
+    spec = spec_for("value-error", errors)
+    table, note = summary_table_html(summarise(errors, spec), spec)
+    assert note.startswith("rows of the last checkpoint (step = 500); first 30 of 40 rows")
+    assert set(re.findall(r'<tr><td class="num">(\d+)</td>', table)) == {"500"}

@@ -6,6 +6,7 @@ import html
 import json
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from mzlab.report.tables import SummarySpec, format_mean_se
@@ -14,6 +15,8 @@ __all__ = ["Section", "render_page", "summary_table_html", "records_table_html",
 
 MAX_TABLE_ROWS = 30
 """Rows shown per summary table; the full summary is in the CSV linked under it."""
+EVENLY_SPACED_ROWS = 12
+"""A long one-key table (training metrics over steps) shows this many evenly spaced rows instead."""
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 72em;
@@ -51,7 +54,8 @@ def _cell(value) -> str:
 def summary_table_html(summary: pd.DataFrame, spec: SummarySpec) -> tuple[str, str]:
     """``(table_html, note)``: keys, one ``mean ± s.e.`` column per value, number of seeds.
 
-    Long summaries show the rows of the last ``step`` (or ``model_step``) only, then the first rows.
+    Long summaries show the rows of the last ``step`` (or ``model_step``) only, a long one-key summary evenly
+    spaced rows, and anything still too long its first rows.
     """
     shown, note = summary, ""
     step_key = next((k for k in ("step", "model_step") if k in spec.keys), None)
@@ -59,6 +63,10 @@ def summary_table_html(summary: pd.DataFrame, spec: SummarySpec) -> tuple[str, s
         last = shown[step_key].max()
         shown = shown[shown[step_key] == last]
         note = f"rows of the last checkpoint ({step_key} = {last}); "
+    if len(shown) > MAX_TABLE_ROWS and len(spec.keys) == 1:
+        picks = np.unique(np.linspace(0, len(shown) - 1, EVENLY_SPACED_ROWS).round().astype(int))
+        note += f"{len(picks)} evenly spaced of {len(shown)} rows (first and last included); "
+        shown = shown.iloc[picks]
     if len(shown) > MAX_TABLE_ROWS:
         note += f"first {MAX_TABLE_ROWS} of {len(shown)} rows; "
         shown = shown.head(MAX_TABLE_ROWS)
