@@ -204,3 +204,11 @@ def test_sigterm_to_the_sweep_command_records_the_running_job_as_pending_and_fre
     record = read_record(study, "seed-0.train")
     assert record.status == "pending" and record.error == "interrupted" and record.attempts == 1
     assert not (study / "sweep.lock").exists()
+
+
+def test_every_seed_trains_before_analyses_take_the_workers(tmp_path):
+    study, ledger = tmp_path / "study", str(tmp_path / "ledger.txt")
+    summary = run_jobs(seed_jobs([0, 1, 2], ledger, experiments=("alpha",)), study,
+                       executor=LocalExecutor(max_workers=1), progress=False)
+    assert summary.ok
+    assert ledger_lines(ledger) == ["train 0", "train 1", "train 2", "alpha 0", "alpha 1", "alpha 2"]

@@ -5,6 +5,7 @@
 - A job that raises is recorded ``failed`` with a one-line error and its log path; the rest of the sweep
   continues, and the jobs that depend on it are recorded ``skipped`` with the reason.
 - A job whose worker died is resubmitted up to ``retries`` times, then recorded ``failed``.
+- Ready jobs start tallest first (longest chain of dependants), so every seed trains before analyses fill the pool.
 - Only one sweep at a time may drive a study directory (``STUDY/sweep.lock``).
 """
 
@@ -87,6 +88,25 @@ def study_lock(study_dir: Path):
             path.unlink()
 
 
+def _heights(jobs: list[Job]) -> dict[str, int]:
+    """Longest chain of dependants below each job: ready jobs start tallest first (every seed's training
+    before any analysis), which shortens the sweep's critical path; ties keep the given order."""
+    children: dict[str, list[str]] = {job.job_id: [] for job in jobs}
+    for job in jobs:
+        for dependency in job.depends_on:
+            children[dependency].append(job.job_id)
+    height: dict[str, int] = {}
+
+    def measure(job_id: str) -> int:
+        if job_id not in height:
+            height[job_id] = 1 + max((measure(child) for child in children[job_id]), default=-1)
+        return height[job_id]
+
+    for job in jobs:
+        measure(job.job_id)
+    return height
+
+
 def run_jobs(
     jobs: list[Job],
     study_dir: str | os.PathLike,
@@ -121,6 +141,7 @@ def run_jobs(
         )
         status[job.job_id] = "pending"
         write_record(study_dir, records[job.job_id])
+    height = _heights(jobs)
     deaths: dict[str, int] = {}
     in_flight: dict[object, str] = {}
     bar = tqdm(total=len(jobs), initial=len(summary.reused), unit="job", desc=f"sweep {study_dir.name}",
@@ -151,8 +172,9 @@ def run_jobs(
                     blocked = [d for d in job.depends_on if status[d] in ("failed", "skipped")]
                     if blocked:
                         finish(job.job_id, "skipped", error=f"dependency {blocked[0]} {status[blocked[0]]}")
-                ready = [job for job in jobs if status[job.job_id] == "pending"
-                         and all(status[d] == "done" for d in job.depends_on)]
+                ready = sorted((job for job in jobs if status[job.job_id] == "pending"
+                                and all(status[d] == "done" for d in job.depends_on)),
+                               key=lambda job: -height[job.job_id])
                 for job in ready[: max(0, executor.capacity - len(in_flight))]:
                     record = records[job.job_id]
                     record.status, record.error, record.started_at = "running", None, time.time()
