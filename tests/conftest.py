@@ -1,4 +1,4 @@
-"""Shared pytest settings: one torch thread (tiny networks; parallel threads only add contention) and seed nothing globally."""
+"""Shared pytest settings: one torch thread (tiny networks; more threads only add contention)."""
 
 import torch
 

@@ -73,15 +73,3 @@ def test_envs_command_unknown_name_is_one_line_exit_2(capsys):
     assert captured.out == ""
     assert captured.err.count("\n") == 1 and captured.err.startswith("mzlab: error: env.name: unknown environment")
 
-
-def test_demo_rollout_return_matches_gymnasium_cartpole():
-    from mzlab.commands.demo import random_rollout
-
-    total, steps, ended = random_rollout("cartpole", seed=4, max_steps=500)
-    env, rng = gym.make("CartPole-v1"), np.random.default_rng(4)
-    env.reset(seed=4)
-    expected, done, count = 0.0, False, 0
-    while not done:
-        _, reward, terminated, truncated, _ = env.step(int(rng.integers(2)))
-        expected, done, count = expected + reward, terminated or truncated, count + 1
-    assert (total, steps, ended) == (expected, count, True)
