@@ -18,7 +18,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "train", help="train MuZero (checkpoint history, resumable)",
         description="Train MuZero with a preset's hyperparameters into a run directory. Rerun the same command "
                     "after an interruption to resume from the last complete checkpoint.")
-    parser.add_argument("--env", required=True, help="config preset: cartpole, cartpole-fast, lunarlander, breakout")
+    from mzlab.config import PRESETS
+
+    parser.add_argument("--env", required=True, help=f"config preset: {', '.join(PRESETS)} (the paper's tables)")
     parser.add_argument("--seed", type=int, default=0, help="seed of numpy, torch and the environments (default 0)")
     parser.add_argument("--run-dir", required=True, help="run directory (created, or resumed if it exists)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
