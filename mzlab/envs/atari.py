@@ -13,7 +13,7 @@ Pre-processing (the paper's Atari setting, DQN-style):
 - options: ``episodic_life`` (losing a life ends the episode: ``terminated``) and ``clip_rewards`` (rewards
   become their sign); truncation after ``max_episode_steps`` agent steps.
 
-Observation: float32 ``[frame_stack * 3, frame_size, frame_size]`` = ``[12, 96, 96]`` in [0, 1], oldest frame
+Observation: uint8 ``[frame_stack * 3, frame_size, frame_size]`` = ``[12, 96, 96]`` in 0..255, oldest frame
 first, RGB channels inside each frame (channel ``3 * k + c`` is colour ``c`` of frame ``k``).
 
 Snapshot: :class:`AtariSnapshot` = ALE ``cloneState`` plus the frame stack (uint8 ``[4, 96, 96, 3]``,
@@ -83,6 +83,7 @@ class Atari(Simulator):
         self._actions = list(self._ale.getMinimalActionSet())
         self.num_actions = len(self._actions)
         self.observation_shape = (3 * self.frame_stack, self.frame_size, self.frame_size)
+        self.observation_dtype = np.dtype(np.uint8)
         height, width = self._ale.getScreenDims()
         self._screens = np.zeros((2, height, width, 3), dtype=np.uint8)
         self._snapshot: AtariSnapshot | None = None
@@ -149,10 +150,10 @@ class Atari(Simulator):
         self._snapshot = snapshot
 
     def observe(self) -> np.ndarray:
-        """Float32 ``[frame_stack * 3, size, size]`` in [0, 1]."""
+        """uint8 ``[frame_stack * 3, size, size]`` (the network scales it by 1/255; replay stores it 4x smaller
+        than float32)."""
         frames = self._current().frames
-        stacked = frames.transpose(0, 3, 1, 2).reshape(self.observation_shape)
-        return stacked.astype(np.float32) / np.float32(255.0)
+        return np.ascontiguousarray(frames.transpose(0, 3, 1, 2).reshape(self.observation_shape))
 
     # Helpers -------------------------------------------------------------------------------------------------
 

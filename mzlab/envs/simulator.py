@@ -49,15 +49,17 @@ class BatchTransition:
 class Simulator(abc.ABC):
     """A stateful single environment plus pure batched stepping over snapshots.
 
-    Subclasses set ``name``, ``num_actions``, ``observation_shape`` and ``discount`` and implement the
-    abstract methods. The default batched methods loop over ``restore``/``step``/``snapshot``; vectorised
-    environments override them.
+    Subclasses set ``name``, ``num_actions``, ``observation_shape``, ``discount`` (and ``observation_dtype``)
+    and implement the abstract methods. The default batched methods loop over ``restore``/``step``/
+    ``snapshot``; vectorised environments override them.
     """
 
     name: str
     num_actions: int
     observation_shape: tuple[int, ...]
     discount: float
+    observation_dtype: np.dtype = np.dtype(np.float32)
+    """float32 for vector observations; uint8 for frames (Atari), which networks scale by 1/255."""
 
     @abc.abstractmethod
     def reset(self, seed: int) -> np.ndarray:
@@ -84,7 +86,7 @@ class Simulator(abc.ABC):
     def reset_snapshots(self, seeds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Initial snapshots and observations for ``seeds[B]``: ``(snapshots[B], observations[B, ...])``."""
         snapshots = np.empty(len(seeds), dtype=object)
-        observations = np.empty((len(seeds), *self.observation_shape), dtype=np.float32)
+        observations = np.empty((len(seeds), *self.observation_shape), dtype=self.observation_dtype)
         for i, seed in enumerate(seeds):
             observations[i] = self.reset(int(seed))
             snapshots[i] = self.snapshot()
@@ -94,7 +96,7 @@ class Simulator(abc.ABC):
         """Step every snapshot of the batch by its action; ``snapshots`` is left unchanged."""
         size = len(snapshots)
         next_snapshots = np.empty(size, dtype=object)
-        observations = np.empty((size, *self.observation_shape), dtype=np.float32)
+        observations = np.empty((size, *self.observation_shape), dtype=self.observation_dtype)
         rewards = np.zeros(size)
         terminated = np.zeros(size, dtype=bool)
         truncated = np.zeros(size, dtype=bool)
@@ -110,7 +112,7 @@ class Simulator(abc.ABC):
 
     def observe_snapshots(self, snapshots: np.ndarray) -> np.ndarray:
         """Observations ``[B, ...]`` of a batch of snapshots."""
-        observations = np.empty((len(snapshots), *self.observation_shape), dtype=np.float32)
+        observations = np.empty((len(snapshots), *self.observation_shape), dtype=self.observation_dtype)
         for i, snapshot in enumerate(snapshots):
             self.restore(snapshot)
             observations[i] = self.observe()

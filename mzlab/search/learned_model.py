@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from mzlab.networks.inputs import observations_to_tensor
 from mzlab.networks.support import support_to_scalar
 from mzlab.search.fast_fc import FastRecurrent, supports_fast_path
 from mzlab.search.jit import HAVE_NUMBA
@@ -47,7 +48,7 @@ class LearnedModel:
         if self._fast is not None:
             self._fast.refresh()
         with torch.inference_mode():
-            inputs = torch.as_tensor(np.asarray(observations), dtype=torch.float32, device=self.device)
+            inputs = observations_to_tensor(observations, self.device)
             latent, prior_logits, value, _ = self._decode(self.network.initial_inference(inputs), with_reward=False)
         return RootOutput(prior_logits=prior_logits, value=value, state=latent)
 

@@ -7,6 +7,7 @@ import torch
 
 from mzlab.envs.simulator import Simulator
 from mzlab.errors import MzlabError
+from mzlab.networks.inputs import observations_to_tensor
 from mzlab.search.types import RootOutput, StepOutput
 
 __all__ = ["TrueModel"]
@@ -39,7 +40,7 @@ class TrueModel:
         from mzlab.networks.support import support_to_scalar
 
         with torch.inference_mode():
-            inputs = torch.as_tensor(np.asarray(observations), dtype=torch.float32, device=self.device)
+            inputs = observations_to_tensor(observations, self.device)
             output = self.network.initial_inference(inputs)
             value = support_to_scalar(output.value_logits, self.network.support_size)
             return output.policy_logits.double().cpu().numpy(), value.double().cpu().numpy()

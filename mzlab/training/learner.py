@@ -12,6 +12,7 @@ import torch
 
 from mzlab.config import ExperimentConfig
 from mzlab.errors import MzlabError
+from mzlab.networks.inputs import observations_to_tensor
 from mzlab.training.losses import unroll_loss
 from mzlab.training.replay import Batch
 
@@ -57,8 +58,8 @@ class Learner:
         self.network.train()
         for group in self.optimizer.param_groups:
             group["lr"] = self.current_learning_rate()
-        # float32 as given, exactly as LearnedModel feeds the search (the same inputs in acting and learning)
-        observations = self._tensor(batch.observations, torch.float32)
+        # the same conversion as LearnedModel uses in the search (the same inputs in acting and learning)
+        observations = observations_to_tensor(batch.observations, self.device)
         loss = unroll_loss(
             self.network,
             observations,
