@@ -106,8 +106,12 @@ class ReplayConfig:
     """Unroll length K."""
     td_steps: int = 50
     """n of the n-step value target."""
-    reanalyse_fraction: float = 0.0
-    """Fraction of sampled positions whose value targets are refreshed by a new search."""
+    reanalyse_fraction: float = 1.0
+    """Fraction of sampled positions whose targets are refreshed with the latest network."""
+    reanalyse_mode: str = "network_value"
+    """``network_value``: the bootstrap value nu_{t+n} of the n-step target is the latest network's value
+    f(h(o_{t+n})) (muzero-general's ``use_last_model_value``, what the paper's agents used); ``search``: a new
+    noise-free search at t+k (nu and pi) and at t+k+n (nu), MuZero Reanalyse."""
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,14 @@ from mzlab.analysis.cross_step import cross_step_frame
 from mzlab.analysis.episodes import run_episodes
 from mzlab.analysis.on_policy import draw_states
 from mzlab.analysis.options import AnalysisOptions, default_sequence_length
-from mzlab.analysis.policies import behaviour_policy, visit_temperature
+from mzlab.analysis.policies import behaviour_policy
 from mzlab.analysis.search_prior import kl_divergence, path_errors, search_prior_frame, total_variation
 from mzlab.analysis.sequence_rank import evaluate_all_sequences
 from mzlab.analysis.value_error import policy_value_error, sample_sequences
 from mzlab.config import SearchConfig, preset
 from mzlab.errors import MzlabError
 from mzlab.search import TrueModel, run_search
+from mzlab.search.acting import visit_temperature
 
 GAMMA = 0.9
 ALWAYS_0 = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
@@ -134,9 +135,9 @@ def test_episodes_and_on_policy_pool_follow_the_policy():
 
 def test_temperature_schedule_and_behaviour_policy_settings():
     config = preset("cartpole")
-    assert [visit_temperature(config.training, s) for s in (0, 49_999, 50_000, 74_999, 75_000, 10**6)] == [
+    assert [visit_temperature(s, config.training) for s in (0, 49_999, 50_000, 74_999, 75_000, 10**6)] == [
         1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
-    assert visit_temperature(preset("lunarlander").training, 123) == 0.35
+    assert visit_temperature(123, preset("lunarlander").training) == 0.35
     sampled = behaviour_policy(learned_model(), config, 60_000)
     greedy = behaviour_policy(learned_model(), config, 60_000, greedy=True)
     assert (sampled.temperature, sampled.search_config.add_noise) == (0.5, True)

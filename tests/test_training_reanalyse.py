@@ -55,3 +55,30 @@ def test_fraction_zero_changes_nothing():
     batch = buffer.sample(4, np.random.default_rng(0))
     assert reanalyse_batch(batch, buffer, None, search_config=SearchConfig(), fraction=0.0, td_steps=TD,
                            rng=np.random.default_rng(0)) is batch
+
+
+def test_network_value_mode_bootstraps_from_the_latest_value_network():
+    """muzero-general's use_last_model_value: nu_{t+k+n} <- f(h(o_{t+k+n})); nu and pi at t+k untouched."""
+    torch.manual_seed(0)
+    network = FullyConnectedMuZero(4, 2, NetworkConfig(encoding_size=4, hidden_layers=(8,), support_size=5)).eval()
+    model = LearnedModel(network, discount=GAMMA)
+    buffer = ReplayBuffer(ReplayConfig(num_unroll_steps=2, td_steps=TD, prioritized=False), observation_shape=(4,),
+                          observation_dtype=np.float32, num_actions=2, discount=GAMMA)
+    rng = np.random.default_rng(0)
+    length = 8
+    observations = rng.normal(size=(length, 4)).astype(np.float32)
+    rewards = np.arange(1.0, length + 1)
+    policies = np.tile([0.3, 0.7], (length, 1))
+    buffer.add_game(observations, rng.integers(0, 2, length), rewards, np.full(length, 100.0), policies)
+    batch = buffer.gather(np.array([1]), rng)
+    fresh = reanalyse_batch(batch, buffer, model, search_config=SearchConfig(), fraction=1.0, td_steps=TD, rng=rng,
+                            mode="network_value")
+    network_values = model.root(observations).value
+    root_values = np.full(length, 100.0)
+    root_values[4:7] = network_values[4:7]  # the bootstrap positions of t + k = 1, 2, 3
+    expected = n_step_value_targets(rewards, root_values, discount=GAMMA, td_steps=TD)
+    np.testing.assert_allclose(fresh.target_values[0], expected[1:4], rtol=1e-5)
+    np.testing.assert_allclose(fresh.target_policies[0], policies[1:4])  # no search: pi unchanged
+    # every target of the game equals a full recomputation (the O(N) update is exact)
+    everything = buffer.gather(np.array([0]), rng)
+    np.testing.assert_allclose(everything.target_values[0], expected[0:3], rtol=1e-5)

@@ -53,7 +53,7 @@ def run_learning_curves(session, steps: list[int] | None = None) -> pd.DataFrame
                 policy = PriorPolicy(checkpoint.learned_model, temperature=0.0 if greedy else 1.0)
             frames.append(
                 episodes_frame(
-                    checkpoint.simulator,
+                    checkpoint.scoring_simulator,
                     policy,
                     seeds,
                     rng=session.rng(checkpoint, "learning-curves", len(frames)),

@@ -17,7 +17,8 @@ import pandas as pd
 
 from mzlab.analysis.learning_curves import episodes_frame
 from mzlab.analysis.on_policy import episode_seeds
-from mzlab.analysis.policies import PriorPolicy, SearchPolicy, visit_temperature
+from mzlab.analysis.policies import PriorPolicy, SearchPolicy
+from mzlab.search.acting import visit_temperature
 
 __all__ = ["planning_settings", "run_planning"]
 
@@ -39,7 +40,7 @@ def run_planning(session, steps: list[int] | None = None) -> pd.DataFrame:
     def compute(checkpoint) -> pd.DataFrame:
         seeds = episode_seeds(session.options.seed * 1_000_003 + checkpoint.seed, session.options.num_episodes,
                               stream=3)
-        temperature = visit_temperature(checkpoint.config.training, checkpoint.step)
+        temperature = visit_temperature(checkpoint.step, checkpoint.config.training)
         models = {"learned": checkpoint.learned_model, "true": checkpoint.true_model}
         frames = []
         for model, prior, leaf, num_simulations in planning_settings(
@@ -59,7 +60,7 @@ def run_planning(session, steps: list[int] | None = None) -> pd.DataFrame:
                 policy = SearchPolicy(models[model], search, temperature)
             frames.append(
                 episodes_frame(
-                    checkpoint.simulator,
+                    checkpoint.scoring_simulator,
                     policy,
                     seeds,
                     rng=session.rng(checkpoint, "planning", len(frames)),

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from mzlab.search.acting import softmax, visit_policy
+from mzlab.search.acting import softmax, visit_policy, visit_temperature
 
 __all__ = [
     "ActionPolicy",
@@ -23,7 +23,6 @@ __all__ = [
     "SearchPolicy",
     "PriorPolicy",
     "UniformPolicy",
-    "visit_temperature",
     "behaviour_policy",
 ]
 
@@ -108,17 +107,6 @@ class SearchPolicy:
         return visit_policy(np.asarray(output.visit_counts), self.temperature)
 
 
-def visit_temperature(training_config, step: int) -> float:
-    """The visit temperature of the training schedule at learner ``step``.
-
-    ``temperatures[i]`` applies from ``temperature_steps[i-1]`` (inclusive) to ``temperature_steps[i]``.
-    """
-    boundaries = tuple(training_config.temperature_steps)
-    temperatures = tuple(training_config.temperatures)
-    index = int(np.searchsorted(np.asarray(boundaries, dtype=np.int64), step, side="right")) if boundaries else 0
-    return float(temperatures[min(index, len(temperatures) - 1)])
-
-
 def behaviour_policy(model, config, step: int, *, greedy: bool = False, noise: bool | None = None) -> SearchPolicy:
     """MCTS acting as in training at ``step`` of an experiment ``config``.
 
@@ -129,5 +117,5 @@ def behaviour_policy(model, config, step: int, *, greedy: bool = False, noise: b
     if noise is not None:
         add_noise = bool(noise)
     search = replace(config.search, add_noise=add_noise)
-    temperature = 0.0 if greedy else visit_temperature(config.training, step)
+    temperature = 0.0 if greedy else visit_temperature(step, config.training)
     return SearchPolicy(model, search, temperature)

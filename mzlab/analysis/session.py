@@ -41,6 +41,10 @@ class Checkpoint:
     step: int
     network: torch.nn.Module
     simulator: object
+    """The run's training environment: the ground truth that models are scored against (Eqs. 3-7)."""
+    scoring_simulator: object
+    """The same game with unclipped rewards and full episodes, for reported returns (learning curves, planning;
+    see :func:`mzlab.envs.registry.scoring_env_config`)."""
     options: ResolvedOptions
     noise: str
     weights_sha256: str
@@ -128,15 +132,19 @@ class AnalysisSession:
     def checkpoint(self, run, step: int) -> Checkpoint:
         key = (str(run.path.resolve()), int(step))
         if key not in self._checkpoints:
-            from mzlab.envs.registry import make_simulator
+            from mzlab.envs.registry import make_simulator, scoring_env_config
 
             network = run.load_network(step, device=self.device)
             if key[0] not in self._simulators:
-                self._simulators[key[0]] = make_simulator(run.config.env)
-            simulator = self._simulators[key[0]]
+                scoring = scoring_env_config(run.config.env)
+                simulator = make_simulator(run.config.env)
+                scoring_simulator = simulator if scoring == run.config.env else make_simulator(scoring)
+                self._simulators[key[0]] = (simulator, scoring_simulator)
+            simulator, scoring_simulator = self._simulators[key[0]]
             options = self.options.resolve(run.config, simulator.num_actions)
             sha = run.checkpoint_metadata(step)["files"]["weights"]["sha256"]
-            self._checkpoints[key] = Checkpoint(run, int(step), network, simulator, options, self.options.noise, sha)
+            self._checkpoints[key] = Checkpoint(run, int(step), network, simulator, scoring_simulator, options,
+                                                self.options.noise, sha)
         return self._checkpoints[key]
 
     def rng(self, checkpoint: Checkpoint, stream: str, *extra: int) -> np.random.Generator:

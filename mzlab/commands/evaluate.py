@@ -26,6 +26,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--actions", choices=("sample", "greedy"), default="greedy",
                         help="greedy: argmax; sample: from the visit distribution (checkpoint's temperature) "
                              "or the prior")
+    parser.add_argument("--noise", choices=("auto", "on", "off"), default="auto",
+                        help="root Dirichlet noise for --policy mcts: auto (default) = as in training when "
+                             "sampling, never when greedy")
     parser.add_argument("--seed", type=int, default=0, help="seed of the episodes' initial states (default 0)")
     parser.add_argument("--simulations", type=int, default=None, help="override search.num_simulations")
     parser.set_defaults(func=run)
@@ -48,11 +51,13 @@ def run(args: argparse.Namespace) -> int:
         config = dataclasses.replace(config, search=dataclasses.replace(config.search,
                                                                          num_simulations=args.simulations))
     returns = evaluate_network(network, config, episodes=args.episodes, policy=args.policy, actions=args.actions,
-                               seed=args.seed, training_step=int(step or 0))
+                               seed=args.seed, training_step=int(step or 0),
+                               noise={"auto": None, "on": True, "off": False}[args.noise])
     metadata = run_dir.checkpoint_metadata(step)
     result = {
         "run_dir": str(run_dir.path), "step": int(step), "env_steps": metadata.get("env_steps"),
-        "env": config.env.name, "policy": args.policy, "actions": args.actions, "episodes": args.episodes,
+        "env": config.env.name, "policy": args.policy, "actions": args.actions, "noise": args.noise,
+        "episodes": args.episodes,
         "simulations": config.search.num_simulations, "seed": args.seed,
         "mean_return": float(np.mean(returns)),
         "stderr_return": float(np.std(returns, ddof=1) / np.sqrt(len(returns))) if len(returns) > 1 else 0.0,

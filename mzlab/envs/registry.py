@@ -6,13 +6,14 @@ available as ``gym:<GymnasiumId>`` (for example ``gym:Acrobot-v1``) through seed
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from mzlab.config import EnvConfig
 from mzlab.envs.simulator import Simulator
 from mzlab.errors import MzlabError
 
-__all__ = ["make_simulator", "simulator_names", "GYM_PREFIX"]
+__all__ = ["make_simulator", "simulator_names", "scoring_env_config", "GYM_PREFIX"]
 
 GYM_PREFIX = "gym:"
 """Prefix of names that wrap a gymnasium environment id."""
@@ -80,3 +81,13 @@ def make_simulator(config: EnvConfig) -> Simulator:
         valid = ", ".join([*_BUILDERS, f"{GYM_PREFIX}<GymnasiumId>"])
         raise MzlabError(f"env.name: unknown environment {name!r}; valid names: {valid}")
     return _BUILDERS[name](config)
+
+
+def scoring_env_config(config: EnvConfig) -> EnvConfig:
+    """The environment in which returns are *reported*: the game's own score, whatever the training options.
+
+    Reward clipping and episodic life are training devices (Atari); evaluation and the episode-return analyses
+    (learning curves, planning) play full games with unclipped rewards, as the Atari literature reports
+    scores. For Cart Pole and Lunar Lander this is ``config`` itself.
+    """
+    return dataclasses.replace(config, clip_rewards=False, episodic_life=False)

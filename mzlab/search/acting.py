@@ -6,7 +6,7 @@ import numpy as np
 
 from mzlab.errors import MzlabError
 
-__all__ = ["visit_policy", "select_action", "mix_dirichlet", "softmax"]
+__all__ = ["visit_policy", "visit_temperature", "select_action", "mix_dirichlet", "softmax"]
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -15,6 +15,15 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = shifted - shifted.max(axis=-1, keepdims=True)
     weights = np.exp(shifted)
     return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def visit_temperature(training_step: int, config) -> float:
+    """The visit temperature of ``config`` (a :class:`~mzlab.config.TrainingConfig`) at learner step
+    ``training_step``: ``temperatures[i]`` where ``i`` counts the ``temperature_steps`` already reached
+    (``temperatures[i]`` applies from ``temperature_steps[i-1]`` inclusive). Shared by self-play, evaluation
+    and the analysis so that they act alike."""
+    index = int(np.searchsorted(np.asarray(config.temperature_steps, dtype=np.int64), training_step, side="right"))
+    return float(config.temperatures[index])
 
 
 def visit_policy(visit_counts: np.ndarray, temperature: float) -> np.ndarray:

@@ -1,9 +1,11 @@
 """Episodes in the real environment with a trained network, batched across episodes (paper Figures 2 and 8).
 
-``policy``: ``mcts`` (the search with the learned model, no exploration noise) or ``prior`` (the network's
-policy prior alone). ``actions``: ``greedy`` (argmax of the visits / prior) or ``sample`` (from the visit
-distribution at the visit temperature of the checkpoint's training step, i.e. the behaviour policy without
-noise; from the softmax of the prior logits for ``prior``). All episodes run at once; each gets its own seed.
+``policy``: ``mcts`` (the search with the learned model) or ``prior`` (the network's policy prior alone).
+``actions``: ``greedy`` (argmax of the visits / prior; never root noise, paper Appendix A.2) or ``sample``
+(from the visit distribution at the visit temperature of the checkpoint's training step with root noise as
+configured, i.e. the behaviour policy, the same rule as ``mzlab analyze learning-curves``; from the softmax
+of the prior logits for ``prior``). Returns are the game's own score (:func:`scoring_env_config`: unclipped,
+full episodes). All episodes run at once; each gets its own seed.
 """
 
 from __future__ import annotations
@@ -14,13 +16,12 @@ import numpy as np
 import torch
 
 from mzlab.config import ExperimentConfig
-from mzlab.envs.registry import make_simulator
+from mzlab.envs.registry import make_simulator, scoring_env_config
 from mzlab.envs.simulator import Simulator
 from mzlab.errors import MzlabError
-from mzlab.search.acting import select_action, softmax
+from mzlab.search.acting import select_action, softmax, visit_temperature
 from mzlab.search.learned_model import LearnedModel
 from mzlab.search.mcts import run_search
-from mzlab.training.self_play import visit_temperature
 
 __all__ = ["evaluate_network", "POLICIES", "ACTIONS"]
 
@@ -38,6 +39,7 @@ def evaluate_network(
     seed: int = 0,
     training_step: int = 0,
     simulator: Simulator | None = None,
+    noise: bool | None = None,
 ) -> np.ndarray:
     """Undiscounted returns ``[episodes]`` of ``network`` acting in ``config.env``; episode ``i`` starts from
     the ``i``-th seed drawn from ``seed``."""
@@ -47,11 +49,14 @@ def evaluate_network(
         raise MzlabError(f"--actions must be one of {', '.join(ACTIONS)}, got {actions!r}")
     if episodes < 1:
         raise MzlabError(f"--episodes must be >= 1, got {episodes}")
-    simulator = simulator or make_simulator(config.env)
+    simulator = simulator or make_simulator(scoring_env_config(config.env))
     rng = np.random.default_rng(seed)
     snapshots, observations = simulator.reset_snapshots(rng.integers(0, 2**31 - 1, size=episodes))
     model = LearnedModel(network, discount=config.env.discount)
-    search_config = dataclasses.replace(config.search, add_noise=False)
+    if noise and actions == "greedy":
+        raise MzlabError("--noise on needs --actions sample: greedy acting never adds root noise (paper A.2)")
+    add_noise = (config.search.add_noise if noise is None else noise) and actions == "sample"
+    search_config = dataclasses.replace(config.search, add_noise=add_noise)
     temperature = visit_temperature(training_step, config.training)
     greedy = actions == "greedy"
     returns = np.zeros(episodes)

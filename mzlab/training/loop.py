@@ -25,11 +25,12 @@ from mzlab.envs.registry import make_simulator
 from mzlab.errors import MzlabError
 from mzlab.networks import build_network
 from mzlab.runs import RunDirectory
+from mzlab.search.acting import visit_temperature
 from mzlab.search.learned_model import LearnedModel
 from mzlab.training.learner import Learner
 from mzlab.training.reanalyse import reanalyse_batch
 from mzlab.training.replay import ReplayBuffer
-from mzlab.training.self_play import SelfPlay, visit_temperature
+from mzlab.training.self_play import SelfPlay
 
 __all__ = ["Trainer", "resolve_device", "replay_path"]
 
@@ -152,7 +153,8 @@ class Trainer:
             self.network.eval()
             batch = reanalyse_batch(batch, self.buffer, self.model, search_config=self.config.search,
                                     fraction=self.config.replay.reanalyse_fraction,
-                                    td_steps=self.config.replay.td_steps, rng=self.reanalyse_rng)
+                                    td_steps=self.config.replay.td_steps, rng=self.reanalyse_rng,
+                                    mode=self.config.replay.reanalyse_mode)
         metrics, priorities = self.learner.train_step(batch)
         self.buffer.update_priorities(batch.position_ids, priorities, batch.inside)
         self._recent_losses.append(metrics)

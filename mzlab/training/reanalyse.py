@@ -1,9 +1,15 @@
-"""Reanalyse (MuZero Reanalyse): refresh stored targets of sampled positions with a new search.
+"""Reanalyse: refresh stored targets of sampled positions with the latest network.
 
-For a ``reanalyse_fraction`` of the positions of a sampled batch, the latest network re-runs the search
-(without exploration noise) at the unrolled positions ``t + k`` (new root value ``nu`` and visit distribution
-``pi``) and at their bootstrap positions ``t + k + n`` (new ``nu``), writes them back into the buffer (so the
-n-step value targets of those games are recomputed) and gathers the batch's targets again.
+For a ``reanalyse_fraction`` of the positions of a sampled batch, by ``replay.reanalyse_mode``:
+
+- ``network_value`` (default; muzero-general's ``use_last_model_value``, which the paper's agents used): the
+  bootstrap values ``nu_{t+k+n}`` become the latest network's value ``f(h(o_{t+k+n}))``, no search;
+- ``search`` (MuZero Reanalyse): the latest network re-runs the search (without exploration noise) at the
+  unrolled positions ``t + k`` (new ``nu`` and visit distribution ``pi``) and at their bootstrap positions
+  ``t + k + n`` (new ``nu``).
+
+The new values are written back into the buffer (so the n-step value targets of those games are recomputed)
+and the batch's targets are gathered again.
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ def reanalyse_batch(
     fraction: float,
     td_steps: int,
     rng: np.random.Generator,
+    mode: str = "search",
 ) -> Batch:
-    """``batch`` with the targets of ``round(fraction * B)`` of its positions refreshed by a new search."""
+    """``batch`` with the targets of ``round(fraction * B)`` of its positions refreshed (``mode`` above)."""
     count = int(round(fraction * len(batch.weights)))
     if count == 0:
         return batch
@@ -40,6 +47,12 @@ def reanalyse_batch(
     game_ends = buffer.game_starts(batch.position_ids[chosen, 0]) + buffer.game_lengths(batch.position_ids[chosen, 0])
     bootstrap = (batch.position_ids[chosen] + td_steps)[inside]
     bootstrap = bootstrap[bootstrap < np.repeat(game_ends, inside.sum(axis=1))]
+    if mode == "network_value":
+        ids = np.unique(bootstrap)
+        if len(ids):
+            buffer.refresh(ids, np.asarray(model.root(buffer.observations_at(ids)).value))
+        fresh = buffer.gather(batch.position_ids[:, 0], rng, weights=batch.weights)
+        return dataclasses.replace(fresh, actions=batch.actions)
     ids = np.unique(np.concatenate([unrolled, bootstrap]))
     search = run_search(model, buffer.observations_at(ids), config=dataclasses.replace(search_config, add_noise=False),
                         rng=rng)

@@ -212,20 +212,24 @@ class ReplayBuffer:
         return self._arrays["observations"][self._rows(ids)]
 
     def refresh(self, ids: np.ndarray, root_values: np.ndarray, policies: np.ndarray | None = None) -> None:
-        """Reanalyse: replace ``nu`` (and ``pi``) at live ``ids[N]`` and recompute the value targets of their games."""
+        """Reanalyse: replace ``nu`` (and ``pi``) at live, distinct ``ids[N]`` and update the value targets.
+
+        ``nu_p`` enters only the target of position ``p - n`` of the same game (``z_{p-n}`` bootstraps from it
+        with weight ``gamma^n``), so each target moves by ``gamma^n (nu_new - nu_old)``: exact, and O(N).
+        """
         keep = ids >= self._low
-        ids = ids[keep]
+        ids = np.asarray(ids)[keep]
         rows = self._rows(ids)
-        self._arrays["root_values"][rows] = root_values[keep]
+        new_values = np.asarray(root_values, dtype=np.float64)[keep]
+        delta = new_values - self._arrays["root_values"][rows]
+        self._arrays["root_values"][rows] = new_values
         if policies is not None:
             self._arrays["policies"][rows] = policies[keep]
-        for start in np.unique(self._arrays["game_start"][rows]):
-            length = int(self._arrays["game_length"][start - self._base])
-            game = slice(start - self._base, start - self._base + length)
-            self._arrays["value_targets"][game] = n_step_value_targets(
-                self._arrays["rewards"][game], self._arrays["root_values"][game],
-                discount=self.discount, td_steps=self.config.td_steps,
-            )
+        source = ids - self.config.td_steps
+        same_game = source >= self._arrays["game_start"][rows]
+        self._arrays["value_targets"][self._rows(source[same_game])] += (
+            self.discount**self.config.td_steps * delta[same_game]
+        )
 
     # Saving -----------------------------------------------------------------------------------------------
 

@@ -13,23 +13,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mzlab.config import ExperimentConfig, TrainingConfig
+from mzlab.config import ExperimentConfig
 from mzlab.envs.simulator import Simulator
-from mzlab.search.acting import select_action
+from mzlab.search.acting import select_action, visit_temperature
 from mzlab.search.mcts import run_search
 from mzlab.search.types import Model
 from mzlab.training.replay import ReplayBuffer
 
-__all__ = ["visit_temperature", "SelfPlay", "FinishedGame"]
+__all__ = ["SelfPlay", "FinishedGame"]
 
 _SEED_LIMIT = 2**31 - 1
-
-
-def visit_temperature(training_step: int, config: TrainingConfig) -> float:
-    """The visit temperature at ``training_step``: ``temperatures[i]`` where ``i`` counts the
-    ``temperature_steps`` already reached."""
-    index = int(np.searchsorted(np.asarray(config.temperature_steps), training_step, side="right"))
-    return float(config.temperatures[index])
 
 
 @dataclass(frozen=True)
