@@ -44,6 +44,8 @@ def esc(value) -> str:
 
 
 def _cell(value) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return f'<td class="num">{int(value)}</td>'  # step counts stored as floats after a merge
     if isinstance(value, float):
         return f'<td class="num">{value:.4g}</td>'
     if isinstance(value, int):
