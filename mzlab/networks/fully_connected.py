@@ -7,26 +7,13 @@ value logits); latents are min-max scaled to [0, 1] per sample after ``h`` and a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
 from mzlab.config import NetworkConfig
+from mzlab.networks.inference import MuZeroNetwork, NetworkOutput
 
 __all__ = ["NetworkOutput", "FullyConnectedMuZero", "scale_latent", "mlp"]
-
-
-@dataclass(frozen=True)
-class NetworkOutput:
-    latent: torch.Tensor
-    """``[B, D]`` latent state after this inference."""
-    reward_logits: torch.Tensor
-    """``[B, 2S+1]`` logits of the reward of the transition into ``latent`` (a point mass on 0 at the root)."""
-    policy_logits: torch.Tensor
-    """``[B, A]`` policy prior logits at ``latent``."""
-    value_logits: torch.Tensor
-    """``[B, 2S+1]`` logits of the value of ``latent``."""
 
 
 def mlp(input_size: int, hidden: tuple[int, ...], output_size: int) -> nn.Sequential:
@@ -49,7 +36,7 @@ def scale_latent(latent: torch.Tensor) -> torch.Tensor:
     return (latent - low) / scale
 
 
-class FullyConnectedMuZero(nn.Module):
+class FullyConnectedMuZero(MuZeroNetwork):
     """MuZero's ``h``, ``g`` and ``f`` as small multilayer perceptrons."""
 
     def __init__(self, observation_size: int, num_actions: int, config: NetworkConfig):
@@ -77,15 +64,3 @@ class FullyConnectedMuZero(nn.Module):
     def prediction(self, latent: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``f``: ``latent[B, D]`` -> (policy logits ``[B, A]``, value logits ``[B, 2S+1]``)."""
         return self.prediction_policy_net(latent), self.prediction_value_net(latent)
-
-    def initial_inference(self, observations: torch.Tensor) -> NetworkOutput:
-        latent = self.representation(observations)
-        policy_logits, value_logits = self.prediction(latent)
-        reward_logits = torch.zeros_like(value_logits)
-        reward_logits[:, self.support_size] = 1e4  # a point mass on reward 0
-        return NetworkOutput(latent, reward_logits, policy_logits, value_logits)
-
-    def recurrent_inference(self, latent: torch.Tensor, actions: torch.Tensor) -> NetworkOutput:
-        next_latent, reward_logits = self.dynamics(latent, actions)
-        policy_logits, value_logits = self.prediction(next_latent)
-        return NetworkOutput(next_latent, reward_logits, policy_logits, value_logits)

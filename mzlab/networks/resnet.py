@@ -25,7 +25,8 @@ from torch import nn
 from torch.nn import functional
 
 from mzlab.config import NetworkConfig
-from mzlab.networks.fully_connected import NetworkOutput, scale_latent
+from mzlab.networks.fully_connected import scale_latent
+from mzlab.networks.inference import MuZeroNetwork
 
 __all__ = ["ResidualMuZero", "ResidualBlock", "DownSample", "downsampled_size"]
 
@@ -111,7 +112,7 @@ class ConvHead(nn.Module):
         return self.fc(functional.relu(self.bn(self.conv(x))).flatten(1))
 
 
-class ResidualMuZero(nn.Module):
+class ResidualMuZero(MuZeroNetwork):
     """MuZero's ``h``, ``g`` and ``f`` as residual conv nets; same interface as ``FullyConnectedMuZero``.
 
     Latents are ``[B, C, H', W']`` with ``(C, H', W') = self.latent_shape``.
@@ -185,15 +186,3 @@ class ResidualMuZero(nn.Module):
         """``f``: ``latent[B, C, H, W]`` -> (policy logits ``[B, A]``, value logits ``[B, 2S+1]``)."""
         x = self.prediction_blocks(latent)
         return self.policy_head(x), self.value_head(x)
-
-    def initial_inference(self, observations: torch.Tensor) -> NetworkOutput:
-        latent = self.representation(observations)
-        policy_logits, value_logits = self.prediction(latent)
-        reward_logits = torch.zeros_like(value_logits)
-        reward_logits[:, self.support_size] = 1e4  # a point mass on reward 0
-        return NetworkOutput(latent, reward_logits, policy_logits, value_logits)
-
-    def recurrent_inference(self, latent: torch.Tensor, actions: torch.Tensor) -> NetworkOutput:
-        next_latent, reward_logits = self.dynamics(latent, actions)
-        policy_logits, value_logits = self.prediction(next_latent)
-        return NetworkOutput(next_latent, reward_logits, policy_logits, value_logits)
