@@ -85,6 +85,10 @@ class SearchConfig:
     """``value`` (value network at leaves) or ``rollout`` (random rollout of ``rollout_horizon`` steps)."""
     rollout_horizon: int = 50
     """Length H of random leaf rollouts in the same model (no bootstrap)."""
+    tie_break: str = "random"
+    """Equal pUCT scores: ``random`` (a random order per node, drawn from the search's rng; muzero-general and
+    mctx break ties at random) or ``first`` (the lowest action, the published pseudocode's ``max``). Matters
+    for the uniform prior, where every unvisited child ties."""
     q_convention: str = "implementation"
     """``implementation``: score normalise(r + g V(child)), feed r + g V(node) to min-max (muzero-general,
     what the paper's agents used); ``pseudocode``: score r + g normalise(V(child)), feed V(node)."""

@@ -260,6 +260,7 @@ _CHOICES = {
     "search.prior": ("policy", "uniform"),
     "search.leaf": ("value", "rollout"),
     "search.q_convention": ("implementation", "pseudocode"),
+    "search.tie_break": ("random", "first"),
     "replay.reanalyse_mode": ("network_value", "search"),
     "replay.capacity_unit": ("games", "transitions"),
     "training.optimizer": ("adam", "sgd"),

@@ -112,7 +112,8 @@ def reference_search(model, observation, config, root_prior, leaf_value=None):
 @pytest.mark.parametrize("add_noise", [False, True])
 def test_batched_search_equals_reference_transcription(convention, prior, add_noise):
     model = RandomTreeModel(num_actions=3, discount=0.9, seed=5, end_probability=0.15)
-    config = SearchConfig(num_simulations=60, q_convention=convention, prior=prior, add_noise=add_noise)
+    config = SearchConfig(num_simulations=60, q_convention=convention, prior=prior, add_noise=add_noise,
+                          tie_break="first")
     observations = np.arange(6)[:, None]
     out = run_search(model, observations, config=config, rng=np.random.default_rng(3), record_paths=True)
     for b in range(len(observations)):
@@ -131,7 +132,8 @@ def test_conventions_really_differ():
     model = RandomTreeModel(num_actions=3, discount=0.9, seed=2, end_probability=0.1, value_scale=3.0)
     observations = np.arange(16)[:, None]
     results = [
-        run_search(model, observations, config=SearchConfig(num_simulations=60, q_convention=c, add_noise=False),
+        run_search(model, observations,
+                   config=SearchConfig(num_simulations=60, q_convention=c, add_noise=False, tie_break="first"),
                    rng=np.random.default_rng(0)).visit_counts
         for c in ("implementation", "pseudocode")
     ]
@@ -144,7 +146,8 @@ def test_rollout_leaves_equal_reference_with_exact_rollout_value():
     model = RandomTreeModel(num_actions=2, discount=0.9, seed=1, end_probability=0.0, value_scale=1000.0,
                             constant_reward=1.0)
     horizon = 7
-    config = SearchConfig(num_simulations=40, leaf="rollout", rollout_horizon=horizon, add_noise=False)
+    config = SearchConfig(num_simulations=40, leaf="rollout", rollout_horizon=horizon, add_noise=False,
+                          tie_break="first")
     observations = np.arange(4)[:, None]
     out = run_search(model, observations, config=config, rng=np.random.default_rng(0))
     leaf_value = (1 - 0.9**horizon) / (1 - 0.9)

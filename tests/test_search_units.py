@@ -131,3 +131,17 @@ def test_recorded_paths_agree_with_visits_and_values():
 def test_bad_options_are_named(change, field):
     with pytest.raises(MzlabError, match=field):
         run_search(RandomTreeModel(), np.zeros((1, 1)), config=SearchConfig(**change), rng=np.random.default_rng(0))
+
+
+def test_tie_break_random_spreads_equal_scores_and_first_takes_the_lowest_action():
+    """Under a uniform prior every unvisited child ties: ``random`` picks uniformly, ``first`` picks action 0."""
+    model = BanditModel(np.zeros(4), np.zeros(4))
+    observations = np.zeros((800, 1))
+    first_visits = {}
+    for tie_break in ("random", "first"):
+        config = SearchConfig(num_simulations=1, prior="uniform", add_noise=False, tie_break=tie_break)
+        counts = run_search(model, observations, config=config, rng=np.random.default_rng(0)).visit_counts
+        first_visits[tie_break] = counts.argmax(axis=1)
+    np.testing.assert_array_equal(first_visits["first"], 0)
+    frequencies = np.bincount(first_visits["random"], minlength=4) / 800
+    np.testing.assert_allclose(frequencies, 0.25, atol=0.05)  # 5 standard deviations of a binomial(800, 1/4)

@@ -29,6 +29,8 @@ def check_search_config(config: SearchConfig) -> None:
         raise MzlabError(f"search.leaf must be 'value' or 'rollout', got {config.leaf!r}")
     if config.q_convention not in _CONVENTIONS:
         raise MzlabError(f"search.q_convention must be 'implementation' or 'pseudocode', got {config.q_convention!r}")
+    if config.tie_break not in ("random", "first"):
+        raise MzlabError(f"search.tie_break must be 'random' or 'first', got {config.tie_break!r}")
     if config.num_simulations < 1:
         raise MzlabError(f"search.num_simulations must be >= 1, got {config.num_simulations}")
     if config.leaf == "rollout" and config.rollout_horizon < 1:
@@ -73,8 +75,9 @@ def run_search(
 ) -> SearchOutput:
     """Search from ``observations[B, ...]`` (and the simulator ``snapshots[B]`` of the same states).
 
-    Random numbers, in this order: Dirichlet noise ``[B, A]`` (when ``config.add_noise``), then per simulation
-    the rollout actions (when ``config.leaf == "rollout"``). The same ``rng`` state gives the same result.
+    Random numbers, in this order: Dirichlet noise ``[B, A]`` (when ``config.add_noise``), tie-break keys
+    ``[B, N, A]`` (when ``config.tie_break == "random"``), then per simulation the rollout actions (when
+    ``config.leaf == "rollout"``). The same ``rng`` state gives the same result.
     """
     check_search_config(config)
     convention = _CONVENTIONS[config.q_convention]
@@ -90,6 +93,10 @@ def run_search(
         root_prior = mix_dirichlet(root_prior, noise, config.dirichlet_fraction)
 
     tree = new_tree(batch, num_simulations + 1, root_prior, float(model.discount))
+    if config.tie_break == "random":
+        tie_keys = rng.random((batch, num_simulations + 1, num_actions))
+    else:
+        tie_keys = np.zeros((batch, num_simulations + 1, num_actions))
     states = StateStore(num_simulations + 1, root.state)
     parents = np.zeros(batch, dtype=np.int64)
     actions = np.zeros(batch, dtype=np.int64)
@@ -98,7 +105,7 @@ def run_search(
 
     for simulation in range(num_simulations):
         select_leaves(tree.visits, tree.value_sum, tree.reward, tree.discount, tree.children, tree.prior,
-                      tree.min_max, config.c1, config.c2, convention, parents, actions)
+                      tree.min_max, config.c1, config.c2, convention, tie_keys, parents, actions)
         output, next_state = model.step(states.gather(parents), actions)
         node = simulation + 1
         states.put(node, next_state)

@@ -38,9 +38,12 @@ def puct_score(q_normalised, prior, child_visits, parent_visits, c1, c2):
 
 
 @njit
-def select_leaves(visits, value_sum, reward, discount, children, prior, min_max, c1, c2, convention, out_parent,
-                  out_action):
-    """Descend every root from node 0 by argmax pUCT (ties: lowest action) to the first unexpanded edge.
+def select_leaves(visits, value_sum, reward, discount, children, prior, min_max, c1, c2, convention, tie_keys,
+                  out_parent, out_action):
+    """Descend every root from node 0 by argmax pUCT to the first unexpanded edge.
+
+    Equal scores go to the action with the larger ``tie_keys[b, node, action]`` (``[B, N, A]``: random keys
+    give a random tie-break, all-zero keys the lowest action).
 
     Scores are :func:`puct_score` with ``Q̄`` per the convention (an unvisited child scores ``Q̄ = 0``),
     inlined. Writes the parent node ``out_parent[B]`` and the action ``out_action[B]`` of that edge.
@@ -57,6 +60,7 @@ def select_leaves(visits, value_sum, reward, discount, children, prior, min_max,
             root_visits = math.sqrt(parent_visits)
             best_action = 0
             best_score = -np.inf
+            best_key = -1.0
             for action in range(num_actions):
                 child = children[b, node, action]
                 child_visits = 0
@@ -74,9 +78,11 @@ def select_leaves(visits, value_sum, reward, discount, children, prior, min_max,
                                 child_value = (child_value - minimum) / spread
                             q_normalised = reward[b, child] + discount[b, child] * child_value
                 score = exploration * (root_visits / (child_visits + 1.0)) * prior[b, node, action] + q_normalised
-                if score > best_score:
+                key = tie_keys[b, node, action]
+                if score > best_score or (score == best_score and key > best_key):
                     best_score = score
                     best_action = action
+                    best_key = key
             child = children[b, node, best_action]
             if child < 0:
                 out_parent[b] = node
