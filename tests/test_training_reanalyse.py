@@ -16,20 +16,26 @@ from mzlab.training.targets import n_step_value_targets
 
 GAMMA = 0.9
 TD = 3
+LENGTH = 8
 
 
-def test_reanalyse_all_positions_of_one_game():
+def model_and_one_game(policies):
+    """A tiny learned model and a buffer holding one 8-move game with stale root values 100."""
     torch.manual_seed(0)
     network = FullyConnectedMuZero(4, 2, NetworkConfig(encoding_size=4, hidden_layers=(8,), support_size=5)).eval()
     model = LearnedModel(network, discount=GAMMA)
     buffer = ReplayBuffer(ReplayConfig(num_unroll_steps=2, td_steps=TD, prioritized=False), observation_shape=(4,),
                           observation_dtype=np.float32, num_actions=2, discount=GAMMA)
     rng = np.random.default_rng(0)
-    length = 8
-    observations = rng.normal(size=(length, 4)).astype(np.float32)
-    rewards = np.arange(1.0, length + 1)
-    buffer.add_game(observations, rng.integers(0, 2, length), rewards, np.full(length, 100.0),
-                    np.full((length, 2), 0.5))
+    observations = rng.normal(size=(LENGTH, 4)).astype(np.float32)
+    rewards = np.arange(1.0, LENGTH + 1)
+    buffer.add_game(observations, rng.integers(0, 2, LENGTH), rewards, np.full(LENGTH, 100.0), policies)
+    return model, buffer, observations, rewards, rng
+
+
+def test_reanalyse_all_positions_of_one_game():
+    model, buffer, observations, rewards, rng = model_and_one_game(np.full((LENGTH, 2), 0.5))
+    length = LENGTH
     batch = buffer.gather(np.array([1]), rng)
     search_config = SearchConfig(num_simulations=6)
     fresh = reanalyse_batch(batch, buffer, model, search_config=search_config, fraction=1.0, td_steps=TD, rng=rng)
@@ -59,17 +65,9 @@ def test_fraction_zero_changes_nothing():
 
 def test_network_value_mode_bootstraps_from_the_latest_value_network():
     """muzero-general's use_last_model_value: nu_{t+k+n} <- f(h(o_{t+k+n})); nu and pi at t+k untouched."""
-    torch.manual_seed(0)
-    network = FullyConnectedMuZero(4, 2, NetworkConfig(encoding_size=4, hidden_layers=(8,), support_size=5)).eval()
-    model = LearnedModel(network, discount=GAMMA)
-    buffer = ReplayBuffer(ReplayConfig(num_unroll_steps=2, td_steps=TD, prioritized=False), observation_shape=(4,),
-                          observation_dtype=np.float32, num_actions=2, discount=GAMMA)
-    rng = np.random.default_rng(0)
-    length = 8
-    observations = rng.normal(size=(length, 4)).astype(np.float32)
-    rewards = np.arange(1.0, length + 1)
-    policies = np.tile([0.3, 0.7], (length, 1))
-    buffer.add_game(observations, rng.integers(0, 2, length), rewards, np.full(length, 100.0), policies)
+    policies = np.tile([0.3, 0.7], (LENGTH, 1))
+    model, buffer, observations, rewards, rng = model_and_one_game(policies)
+    length = LENGTH
     batch = buffer.gather(np.array([1]), rng)
     fresh = reanalyse_batch(batch, buffer, model, search_config=SearchConfig(), fraction=1.0, td_steps=TD, rng=rng,
                             mode="network_value")
