@@ -7,7 +7,16 @@ defaults: ``docs/analysis.md``.
 """
 
 from mzlab.analysis.options import EXPERIMENTS, AnalysisOptions
-from mzlab.analysis.runner import run_experiment
-from mzlab.analysis.session import AnalysisSession
 
 __all__ = ["EXPERIMENTS", "AnalysisOptions", "AnalysisSession", "run_experiment"]
+
+_LAZY = {"run_experiment": "mzlab.analysis.runner", "AnalysisSession": "mzlab.analysis.session"}
+"""Names imported on first use: they pull torch and pandas, which the command line's parser must not load."""
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from mzlab.config import PRESETS, EnvConfig, preset
-from mzlab.envs.registry import GYM_PREFIX, make_simulator, simulator_names
-from mzlab.envs.simulator import Simulator
+
+if TYPE_CHECKING:
+    from mzlab.envs.simulator import Simulator
 
 __all__ = ["add_parser", "run", "describe"]
+
+
+GYM_PREFIX = "gym:"
+"""``mzlab.envs.registry.GYM_PREFIX``, repeated so building the parser does not import the simulators (numpy)."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -38,6 +44,8 @@ def describe(simulator: Simulator) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from mzlab.envs.registry import make_simulator, simulator_names
+
     names = [args.name] if args.name else simulator_names()
     rows = [describe(make_simulator(_config(name))) for name in names]
     print(f"{'name':<20} {'actions':>7}  {'observation shape':<18} {'discount':>8}")

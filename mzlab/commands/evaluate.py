@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 
-import numpy as np
-
 __all__ = ["add_parser", "run"]
 
 
@@ -37,6 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
+    import numpy as np
     import torch
 
     from mzlab.runs import RunDirectory
