@@ -152,6 +152,15 @@ class TrainingConfig:
     """Visit temperatures, one more than ``temperature_steps``."""
     device: str = "auto"
     """``cpu``, ``cuda`` or ``auto`` (CUDA when available)."""
+    compile: str = "auto"
+    """Learner step: ``off`` = eager, ``on`` = ``torch.compile`` of the same loss + fused optimiser, ``auto`` = on
+    for the fully connected network when the run is long enough to repay the compilation (docs/training.md)."""
+    self_play_mode: str = "lockstep"
+    """``lockstep``: self-play and learner steps alternate in one thread; ``overlap``: the next self-play move
+    runs in a second thread while the learner trains, acting with weights one learner block old."""
+    acting_weights_refresh: str = "move"
+    """When self-play's acting copy of the network takes the learner's weights: ``move`` (before every move)
+    or ``game`` (only before a move in which a new game starts; muzero-general's single worker)."""
 
 
 @dataclass(frozen=True)

@@ -265,6 +265,9 @@ _CHOICES = {
     "replay.capacity_unit": ("games", "transitions"),
     "training.optimizer": ("adam", "sgd"),
     "training.device": ("cpu", "cuda", "auto"),
+    "training.compile": ("auto", "on", "off"),
+    "training.self_play_mode": ("lockstep", "overlap"),
+    "training.acting_weights_refresh": ("move", "game"),
 }
 
 # dotted key -> (check, what is allowed)

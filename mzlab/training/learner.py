@@ -3,6 +3,9 @@
 Adam (or SGD with momentum) with L2 weight decay, learning rate ``lr0 * rate ** (step / decay_steps)``
 (exponential decay, set before every step). Returns new priorities ``|v_pred - z|`` for every unrolled
 position. The optimiser state round-trips through flat tensors (safetensors-friendly, no pickle).
+
+``compiled=True`` computes the same ``unroll_loss`` through ``torch.compile`` (:mod:`.compiled_step`) and uses
+the optimiser's fused kernel (same update rule, one kernel for all parameters); ``False`` is the eager step.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import torch
 from mzlab.config import ExperimentConfig
 from mzlab.errors import MzlabError
 from mzlab.networks.inputs import observations_to_tensor
+from mzlab.training.compiled_step import compiled_loss
 from mzlab.training.losses import unroll_loss
 from mzlab.training.replay import Batch
 
@@ -27,22 +31,30 @@ def learning_rate(step: int, *, initial: float, decay_rate: float, decay_steps: 
 class Learner:
     """Owns the optimiser and the learner step counter of one network."""
 
-    def __init__(self, network: torch.nn.Module, config: ExperimentConfig):
+    def __init__(self, network: torch.nn.Module, config: ExperimentConfig, *, compiled: bool = False):
         self.network = network
         self.config = config
         self.device = next(network.parameters()).device
+        self.compiled = compiled
         training = config.training
+        fused = {"fused": True} if compiled else {}
         if training.optimizer == "adam":
             self.optimizer = torch.optim.Adam(
-                network.parameters(), lr=training.learning_rate, weight_decay=training.weight_decay
+                network.parameters(), lr=training.learning_rate, weight_decay=training.weight_decay, **fused
             )
         elif training.optimizer == "sgd":
             self.optimizer = torch.optim.SGD(
                 network.parameters(), lr=training.learning_rate, momentum=training.momentum,
-                weight_decay=training.weight_decay,
+                weight_decay=training.weight_decay, **fused
             )
         else:
             raise MzlabError(f"training.optimizer must be 'adam' or 'sgd', got {training.optimizer!r}")
+        self.loss_options = {
+            "value_loss_weight": training.value_loss_weight,
+            "support_size": config.network.support_size,
+        }
+        """Keyword arguments of ``unroll_loss``, the same for the eager and the compiled step."""
+        self._compiled_loss = compiled_loss(network, self.loss_options) if compiled else None
         self.step = 0
 
     def current_learning_rate(self) -> float:
@@ -59,28 +71,30 @@ class Learner:
         for group in self.optimizer.param_groups:
             group["lr"] = self.current_learning_rate()
         # the same conversion as LearnedModel uses in the search (the same inputs in acting and learning)
-        observations = observations_to_tensor(batch.observations, self.device)
-        loss = unroll_loss(
-            self.network,
-            observations,
+        tensors = (
+            observations_to_tensor(batch.observations, self.device),
             self._tensor(batch.actions, torch.long),
             self._tensor(batch.target_values),
             self._tensor(batch.target_rewards),
             self._tensor(batch.target_policies),
             self._tensor(batch.weights),
-            value_loss_weight=self.config.training.value_loss_weight,
-            support_size=self.config.network.support_size,
         )
+        if self._compiled_loss is None:
+            loss = unroll_loss(self.network, *tensors, **self.loss_options)
+            total, value, reward, policy, predicted_values = (loss.total, loss.value, loss.reward, loss.policy,
+                                                              loss.predicted_values)
+        else:
+            total, value, reward, policy, predicted_values = self._compiled_loss(*tensors)
         self.optimizer.zero_grad(set_to_none=True)
-        loss.total.backward()
+        total.backward()
         self.optimizer.step()
         self.step += 1
-        priorities = np.abs(loss.predicted_values.cpu().numpy() - batch.target_values)
+        priorities = np.abs(predicted_values.cpu().numpy() - batch.target_values)
         metrics = {
-            "losses/total": float(loss.total.detach()),
-            "losses/value": float(loss.value),
-            "losses/reward": float(loss.reward),
-            "losses/policy": float(loss.policy),
+            "losses/total": float(total.detach()),
+            "losses/value": float(value),
+            "losses/reward": float(reward),
+            "losses/policy": float(policy),
             "charts/learning_rate": self.optimizer.param_groups[0]["lr"],
         }
         return metrics, priorities

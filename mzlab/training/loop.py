@@ -7,6 +7,11 @@ same run on CPU. Every ``checkpoint_interval`` learner steps (and at step 0 and 
 added to the run directory's history: weights, trainer state (optimiser, RNG states, counters) and the replay
 buffer (``replay/step_XXXXXXXX.npz``, only the newest kept). A rerun resumes from the newest complete
 checkpoint; games in flight at that moment are dropped and the actors restart from fresh seeds.
+
+``training.self_play_mode=overlap`` keeps the same counts but plays the move that follows a block of learner
+steps in a second thread while the block trains, with an acting copy of the network holding the weights of
+the block's start (:mod:`.acting`); its finished games join the buffer when the block ends, and checkpoints are
+written only then. ``training.compile`` selects the compiled learner step (:mod:`.compiled_step`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -27,12 +33,18 @@ from mzlab.networks import build_network
 from mzlab.runs import RunDirectory
 from mzlab.search.acting import visit_temperature
 from mzlab.search.learned_model import LearnedModel
+from mzlab.training.acting import ActingCopy, PendingGames
+from mzlab.training.compiled_step import use_compiled_step
 from mzlab.training.learner import Learner
 from mzlab.training.reanalyse import reanalyse_batch
 from mzlab.training.replay import ReplayBuffer
 from mzlab.training.self_play import SelfPlay
 
-__all__ = ["Trainer", "resolve_device", "replay_path"]
+__all__ = ["Trainer", "resolve_device", "replay_path", "AUTO_COMPILE_MIN_STEPS"]
+
+AUTO_COMPILE_MIN_STEPS = 5_000
+"""``training.compile=auto`` compiles only runs of at least this many learner steps: compiling costs 20-60 s
+on the 2-core machine and saves a few milliseconds per step (``docs/benchmarks.md``)."""
 
 
 def resolve_device(name: str) -> torch.device:
@@ -65,8 +77,18 @@ class Trainer:
         self.simulator = make_simulator(config.env)
         self.network = build_network(config, self.simulator.observation_shape, self.simulator.num_actions)
         self.network.to(self.device)
-        self.learner = Learner(self.network, config)
+        self.compiled = use_compiled_step(config.training.compile, network_kind=config.network.kind,
+                                          device=self.device)
+        if config.training.compile == "auto" and config.training.training_steps < AUTO_COMPILE_MIN_STEPS:
+            self.compiled = False
+        self.learner = Learner(self.network, config, compiled=self.compiled)
         self.model = LearnedModel(self.network, discount=config.env.discount, device=self.device)
+        self.overlap = config.training.self_play_mode == "overlap"
+        separate_acting = self.overlap or config.training.acting_weights_refresh != "move"
+        self.acting = (ActingCopy(self.network, discount=config.env.discount, device=self.device)
+                       if separate_acting else None)
+        self._new_game_starts = True
+        """A game starts at the next move (the first move, or an actor finished a game in the last one)."""
         first_observation = self.simulator.reset(0)
         self.buffer = ReplayBuffer(config.replay, observation_shape=self.simulator.observation_shape,
                                    observation_dtype=np.asarray(first_observation).dtype,
@@ -138,14 +160,44 @@ class Trainer:
 
     # ---------------------------------------------------------------------------------------------- running
 
+    def _acting_model(self) -> LearnedModel:
+        """The model self-play acts with now; refreshes the acting copy when the policy says so."""
+        if self.acting is None:  # lockstep, refresh every move: the learner's own network, as it always was
+            self.network.eval()
+            return self.model
+        if self.config.training.acting_weights_refresh == "move" or self._new_game_starts:
+            self.acting.refresh(self.network)
+        return self.acting.model
+
     def _play_move(self) -> None:
         if self.self_play is None:
             self.self_play = SelfPlay(self.simulator, self.config, self.self_play_rng)
-        self.network.eval()
-        finished = self.self_play.play_move(self.model, training_step=self.learner.step, buffer=self.buffer)
+        model = self._acting_model()
+        finished = self.self_play.play_move(model, training_step=self.learner.step, buffer=self.buffer)
+        self._count_move(finished)
+
+    def _count_move(self, finished: list) -> None:
         self.env_steps += self.self_play.num_actors
         self.games += len(finished)
+        self._new_game_starts = bool(finished)
         self._recent_returns.extend(game.episode_return for game in finished)
+
+    def _start_background_move(self, executor: ThreadPoolExecutor):
+        """Submit the next move (acting weights and temperature of this moment); games go to a PendingGames."""
+        if self.self_play is None:
+            self.self_play = SelfPlay(self.simulator, self.config, self.self_play_rng)
+        model, step, pending = self._acting_model(), self.learner.step, PendingGames()
+        future = executor.submit(self.self_play.play_move, model, training_step=step, buffer=pending)
+        return future, pending
+
+    def _block_length(self, total: int) -> int:
+        """Learner steps until self-play is due again, the next checkpoint or the end, whichever is first."""
+        step, interval = self.learner.step, self.config.training.checkpoint_interval
+        limit = min(total, (step // interval + 1) * interval)
+        length = 1
+        while step + length < limit and step + length < self.config.training.train_ratio * self.env_steps:
+            length += 1
+        return length
 
     def _train_step(self) -> None:
         batch = self.buffer.sample(self.config.training.batch_size, self.replay_rng)
@@ -181,35 +233,58 @@ class Trainer:
             self.save_checkpoint()
         bar = tqdm(total=total, initial=self.learner.step, disable=not self.progress, unit="step",
                    desc=f"train {self.config.env.name}", dynamic_ncols=True)
-        started = time.perf_counter()
-        window = (time.perf_counter(), self.learner.step, self.env_steps)
+        clock = {"started": time.perf_counter(), "window": (time.perf_counter(), self.learner.step, self.env_steps)}
+
+        def learner_step() -> None:
+            self._train_step()
+            bar.update(1)
+            step = self.learner.step
+            if on_step is not None:
+                on_step(self)
+            if step % log_interval == 0 or step == total:
+                now = time.perf_counter()
+                self.wall_seconds += now - clock["started"]
+                clock["started"] = now
+                row = self._metrics_row(clock["window"], now)
+                clock["window"] = (now, step, self.env_steps)
+                self.run_dir.append_metrics([row])
+                for key, value in row.items():
+                    if "/" in key:
+                        writer.add_scalar(key, value, step)
+                if "charts/episode_return" in row:
+                    bar.set_postfix(games=self.games, ret=f"{row['charts/episode_return']:.1f}")
+
+        def checkpoint_if_due() -> None:
+            step = self.learner.step
+            if step % interval == 0 or step == total:
+                self.wall_seconds += time.perf_counter() - clock["started"]
+                clock["started"] = time.perf_counter()
+                self.save_checkpoint()
+
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="self-play") if self.overlap else None
         try:
             while self.learner.step < total:
                 if self.needs_self_play():
                     self._play_move()
                     continue
-                self._train_step()
-                bar.update(1)
-                step = self.learner.step
-                if on_step is not None:
-                    on_step(self)
-                if step % log_interval == 0 or step == total:
-                    now = time.perf_counter()
-                    self.wall_seconds += now - started
-                    started = now
-                    row = self._metrics_row(window, now)
-                    window = (now, step, self.env_steps)
-                    self.run_dir.append_metrics([row])
-                    for key, value in row.items():
-                        if "/" in key:
-                            writer.add_scalar(key, value, step)
-                    if "charts/episode_return" in row:
-                        bar.set_postfix(games=self.games, ret=f"{row['charts/episode_return']:.1f}")
-                if step % interval == 0 or step == total:
-                    self.wall_seconds += time.perf_counter() - started
-                    started = time.perf_counter()
-                    self.save_checkpoint()
+                if executor is None:
+                    learner_step()
+                    checkpoint_if_due()
+                    continue
+                # overlap: the move lock-step would play after this block runs beside it, one block stale
+                length = self._block_length(total)
+                future, pending = self._start_background_move(executor)
+                try:
+                    for _ in range(length):
+                        learner_step()
+                finally:
+                    finished = future.result()
+                pending.flush_into(self.buffer)
+                self._count_move(finished)
+                checkpoint_if_due()
         finally:
+            if executor is not None:
+                executor.shutdown(wait=True)
             bar.close()
             writer.close()
         self.run_dir.write_metrics_parquet()
