@@ -35,6 +35,8 @@ def random_batch(rng, *, batch, unroll, num_actions, observation_size=4) -> Batc
     )
 
 
+@pytest.mark.slow  # inductor's first compilation takes 2-10 minutes on the loaded 2-core machine
+@pytest.mark.timeout(3600)
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
 def test_compiled_step_matches_the_eager_step_for_ten_steps(optimizer):
     config = validate(apply_overrides(preset("cartpole"), SMALL + [f"training.optimizer={optimizer}",
