@@ -61,6 +61,15 @@ def replay_path(run: RunDirectory, step: int) -> Path:
     return run.path / "replay" / f"step_{step:08d}.npz"
 
 
+def _deterministic_kernels(*, with_compiler: bool) -> None:
+    """Deterministic torch kernels on CPU. ``torch.use_deterministic_algorithms`` also sets inductor's flag and so
+    imports the compiler stack (seconds); the eager step needs only the kernel switch it wraps."""
+    if with_compiler:
+        torch.use_deterministic_algorithms(True)
+    else:
+        torch._C._set_deterministic_algorithms(True)
+
+
 class Trainer:
     """Owns the network, learner, replay buffer and self-play of one run directory."""
 
@@ -69,18 +78,18 @@ class Trainer:
         self.run_dir = run
         self.progress = progress
         self.device = resolve_device(config.training.device)
+        self.compiled = use_compiled_step(config.training.compile, network_kind=config.network.kind,
+                                          device=self.device)
+        if config.training.compile == "auto" and config.training.training_steps < AUTO_COMPILE_MIN_STEPS:
+            self.compiled = False
         if self.device.type == "cpu":
-            torch.use_deterministic_algorithms(True)
+            _deterministic_kernels(with_compiler=self.compiled)
         torch.manual_seed(config.seed)
         seeds = np.random.SeedSequence(config.seed).spawn(3)
         self.self_play_rng, self.replay_rng, self.reanalyse_rng = (np.random.default_rng(s) for s in seeds)
         self.simulator = make_simulator(config.env)
         self.network = build_network(config, self.simulator.observation_shape, self.simulator.num_actions)
         self.network.to(self.device)
-        self.compiled = use_compiled_step(config.training.compile, network_kind=config.network.kind,
-                                          device=self.device)
-        if config.training.compile == "auto" and config.training.training_steps < AUTO_COMPILE_MIN_STEPS:
-            self.compiled = False
         self.learner = Learner(self.network, config, compiled=self.compiled)
         self.model = LearnedModel(self.network, discount=config.env.discount, device=self.device)
         self.overlap = config.training.self_play_mode == "overlap"
