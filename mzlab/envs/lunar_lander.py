@@ -103,7 +103,11 @@ class DeterministicLunarLander(gym_lunar_lander.LunarLander):
 
 
 class LunarLander(ReplaySimulator):
-    """The deterministic Lunar Lander simulator; snapshots are :class:`~mzlab.envs.gym_replay.ReplaySnapshot`."""
+    """The deterministic Lunar Lander simulator; snapshots are :class:`~mzlab.envs.gym_replay.ReplaySnapshot`.
+
+    ``branching="fork"`` branches snapshots through forked processes (:mod:`mzlab.envs.fork_branching`),
+    ``"replay"`` by seeded reset plus replay; both give the same futures bit for bit.
+    """
 
     def __init__(
         self,
@@ -114,9 +118,13 @@ class LunarLander(ReplaySimulator):
         flat_terrain: bool = True,
         engine_dispersion: bool = False,
         cache_size: int = 64,
+        branching: str = "replay",
+        max_processes: int = 1024,
     ) -> None:
+        switches = {"flat_terrain": flat_terrain, "engine_dispersion": engine_dispersion}
+
         def make_env() -> DeterministicLunarLander:
-            return DeterministicLunarLander(flat_terrain=flat_terrain, engine_dispersion=engine_dispersion)
+            return DeterministicLunarLander(**switches)
 
         super().__init__(
             make_env,
@@ -125,4 +133,7 @@ class LunarLander(ReplaySimulator):
             max_episode_steps=max_episode_steps,
             reward_scale=reward_scale,
             cache_size=cache_size,
+            branching=branching,
+            env_factory=("mzlab.envs.lunar_lander:DeterministicLunarLander", switches),
+            max_processes=max_processes,
         )

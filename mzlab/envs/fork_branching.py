@@ -1,0 +1,234 @@
+"""Fast exact branching for replay simulators: snapshots held by frozen, forked processes.
+
+A :class:`~mzlab.envs.gym_replay.ReplaySnapshot` is ``(seed, actions)``; restoring it replays the episode, which
+costs time proportional to its length. With ``branching="fork"`` a snapshot returned by the batched methods
+also carries a :class:`BranchState`: its observation and end flags and, usually, a *holder*, a process (see
+:mod:`mzlab.envs.fork_holder`) whose environment sits exactly at that state. Stepping the snapshot by an action
+asks the holder to ``fork``; the child steps the action, replies, and holds the new snapshot. The cost is one
+``fork`` and one step, whatever the episode's length, and the child's world is a byte-for-byte copy, so its
+future is the replayed future.
+
+Bounds and fallbacks, all exact: at most ``max_processes`` holders live at once; beyond that the least
+recently used is ended and its snapshot falls back to its nearest live ancestor (the holder forks and replays
+the few missing actions) or, failing that, to a fresh process that resets from the seed and replays. A
+holder ends when the last reference to its snapshot goes, and every holder ends with the driver process.
+Snapshots keep ``(seed, actions)``, so a pickled or copied one is a plain replay snapshot that any simulator
+restores. Rows that simply continue an episode whose live environment is in the simulator's own cache
+(self-play, evaluation, episode rollouts) step in place, as without forking.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import socket
+import subprocess
+import sys
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+import mzlab
+from mzlab.envs.fork_holder import MAX_MESSAGE, decode_reply, encode_request
+
+__all__ = ["BranchState", "ForkServer", "fork_available"]
+
+ORIGINS_KEPT = 8
+"""Ancestor holders a snapshot remembers (weakly) for the fallback."""
+MATERIALISE_AFTER = 8
+"""A snapshot branched several times whose holder is gone is first re-held when more than this many actions
+separate it from its nearest live ancestor; otherwise each branch replays those actions itself."""
+WINDOW = 128
+"""Requests in flight at once (bounds open sockets and processes beyond ``max_processes``)."""
+
+
+def fork_available() -> bool:
+    """Fork branching needs ``os.fork`` and ``socket.send_fds`` (Linux, macOS)."""
+    return sys.platform != "win32" and hasattr(socket, "send_fds") and hasattr(socket, "AF_UNIX")
+
+
+class _Holder:
+    """The driver's end of one holder process's channel; closing it ends the process."""
+
+    __slots__ = ("channel", "depth", "key", "__weakref__")
+
+    def __init__(self, channel: socket.socket, depth: int, key: int) -> None:
+        self.channel: socket.socket | None = channel
+        self.depth = depth
+        """Number of actions of the state it holds (-1 for the zygote, which holds none)."""
+        self.key = key
+
+    @property
+    def alive(self) -> bool:
+        return self.channel is not None
+
+    def close(self) -> None:
+        channel, self.channel = self.channel, None
+        if channel is not None:
+            channel.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+@dataclass(eq=False)
+class BranchState:
+    """What a fork-branching snapshot carries besides ``(seed, actions)``; never compared, never pickled."""
+
+    observation: np.ndarray
+    terminated: bool
+    truncated: bool
+    holder: _Holder | None
+    """The process at exactly this state, if one is alive."""
+    origins: tuple[weakref.ref, ...]
+    """Weak references to holders of ancestors of this state, nearest last."""
+
+    def live_holder(self) -> _Holder | None:
+        return self.holder if self.holder is not None and self.holder.alive else None
+
+    def live_origins(self) -> list[_Holder]:
+        return [h for h in (ref() for ref in self.origins) if h is not None and h.alive]
+
+    def child_origins(self) -> tuple[weakref.ref, ...]:
+        """Origins for a child of this state: these plus this state's own holder."""
+        holders = self.live_origins()
+        if self.live_holder() is not None:
+            holders.append(self.holder)
+        return tuple(weakref.ref(h) for h in holders[-ORIGINS_KEPT:])
+
+
+@dataclass
+class Request:
+    """Fork ``source`` (a holder, or the zygote with a seed) and step ``actions`` in the child."""
+
+    source: _Holder
+    seed: int | None
+    actions: np.ndarray
+
+
+class ForkServer:
+    """The zygote process for one environment factory and the bounded set of holders forked from it.
+
+    ``factory`` is ``"module:callable"`` and ``kwargs`` its JSON-able keyword arguments; the zygote builds
+    the environment from them (it cannot receive a closure). Started on first use.
+    """
+
+    def __init__(
+        self, factory: str, kwargs: dict, *, observation_shape: tuple[int, ...], max_processes: int = 1024
+    ) -> None:
+        self.factory = factory
+        self.kwargs = dict(kwargs)
+        self.observation_shape = tuple(observation_shape)
+        self.max_processes = int(max_processes)
+        self._process: subprocess.Popen | None = None
+        self._zygote: _Holder | None = None
+        self._keys = itertools.count()
+        self._lru: OrderedDict[int, weakref.ref] = OrderedDict()
+        self.forks = 0
+        """Branch requests answered so far."""
+        self.replayed_steps = 0
+        """Actions replayed by fallbacks (evicted or never held snapshots)."""
+        self.evictions = 0
+        self._finalizer = weakref.finalize(self, ForkServer._stop, self._lru, [None, None])
+
+    # Processes ----------------------------------------------------------------------------------------------
+
+    def zygote(self) -> _Holder:
+        if self._zygote is None or not self._zygote.alive:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            command = [sys.executable, "-m", "mzlab.envs.fork_holder", str(theirs.fileno()), self.factory,
+                       json.dumps(self.kwargs)]
+            # The zygote must import this very mzlab, whatever put it on our path.
+            package_root = os.path.dirname(os.path.dirname(os.path.abspath(mzlab.__file__)))
+            environment = dict(os.environ)
+            environment["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, environment.get("PYTHONPATH")]))
+            self._process = subprocess.Popen(
+                command,
+                pass_fds=[theirs.fileno()],
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                env=environment,
+            )
+            theirs.close()
+            self._zygote = _Holder(ours, -1, next(self._keys))
+            self._finalizer.detach()
+            self._finalizer = weakref.finalize(self, ForkServer._stop, self._lru, [self._zygote, self._process])
+        return self._zygote
+
+    @property
+    def process_group(self) -> int | None:
+        """Process group id of the zygote and every holder (for tests and monitoring)."""
+        return None if self._process is None else self._process.pid
+
+    def live_processes(self) -> int:
+        """Holders alive from the driver's side (the zygote not counted)."""
+        return sum(1 for ref in self._lru.values() if (h := ref()) is not None and h.alive)
+
+    def close(self) -> None:
+        """End every holder and the zygote now."""
+        self._finalizer()
+
+    @staticmethod
+    def _stop(lru: OrderedDict, parts: list) -> None:
+        for ref in list(lru.values()):
+            holder = ref()
+            if holder is not None:
+                holder.close()
+        lru.clear()
+        zygote, process = parts
+        if zygote is not None:
+            zygote.close()
+        if process is not None:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def touch(self, holder: _Holder) -> None:
+        if holder.key in self._lru:
+            self._lru.move_to_end(holder.key)
+
+    def _register(self, holder: _Holder) -> None:
+        lru = self._lru
+        lru[holder.key] = weakref.ref(holder, lambda _, key=holder.key: lru.pop(key, None))
+        while len(lru) > self.max_processes:
+            _, ref = lru.popitem(last=False)
+            victim = ref()
+            if victim is not None:
+                victim.close()
+                self.evictions += 1
+
+    # Branching -------------------------------------------------------------------------------------------
+
+    def run(self, requests: list[Request]) -> list[tuple[_Holder, np.ndarray, float, bool, bool]]:
+        """Answer ``requests``: each child's holder, observation, raw reward and flags, in order.
+
+        All requests of a window are sent before any reply is read, so the holders fork and the children step
+        in parallel.
+        """
+        results = []
+        for start in range(0, len(requests), WINDOW):
+            window = requests[start : start + WINDOW]
+            pending = []
+            for request in window:
+                ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                message = encode_request(request.seed, request.actions)
+                try:
+                    socket.send_fds(request.source.channel, [message], [theirs.fileno()])
+                finally:
+                    theirs.close()
+                depth = (0 if request.seed is not None else request.source.depth) + len(request.actions)
+                pending.append((ours, depth))
+                self.touch(request.source)
+            for ours, depth in pending:
+                observation, reward, terminated, truncated = decode_reply(ours.recv(MAX_MESSAGE),
+                                                                          self.observation_shape)
+                holder = _Holder(ours, depth, next(self._keys))
+                self._register(holder)
+                results.append((holder, observation, reward, terminated, truncated))
+            self.forks += len(window)
+        return results
