@@ -139,8 +139,14 @@ class ForkServer:
     def zygote(self) -> _Holder:
         if self._zygote is None or not self._zygote.alive:
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            command = [sys.executable, "-m", "mzlab.envs.fork_holder", str(theirs.fileno()), self.factory,
-                       json.dumps(self.kwargs)]
+            command = [
+                sys.executable,
+                "-m",
+                "mzlab.envs.fork_holder",
+                str(theirs.fileno()),
+                self.factory,
+                json.dumps(self.kwargs),
+            ]
             # The zygote must import this very mzlab, whatever put it on our path.
             package_root = os.path.dirname(os.path.dirname(os.path.abspath(mzlab.__file__)))
             environment = dict(os.environ)
@@ -225,8 +231,9 @@ class ForkServer:
                 pending.append((ours, depth))
                 self.touch(request.source)
             for ours, depth in pending:
-                observation, reward, terminated, truncated = decode_reply(ours.recv(MAX_MESSAGE),
-                                                                          self.observation_shape)
+                observation, reward, terminated, truncated = decode_reply(
+                    ours.recv(MAX_MESSAGE), self.observation_shape
+                )
                 holder = _Holder(ours, depth, next(self._keys))
                 self._register(holder)
                 results.append((holder, observation, reward, terminated, truncated))

@@ -118,7 +118,8 @@ class ForkStepping:
             forked.append((snapshot, state, rows))
 
         if materialise:
-            for (state, request), (holder, *_rest) in zip(materialise, self._run([r for _, r in materialise])):
+            replies = self._run([request for _, request in materialise])
+            for (state, _), (holder, *_) in zip(materialise, replies, strict=True):
                 state.holder = holder
 
         requests, targets = [], []
@@ -135,7 +136,8 @@ class ForkStepping:
                     requests.append(Request(source, seed, np.concatenate([replay, action])))
                 targets.append((snapshot, state, i))
         limit = simulator.max_episode_steps
-        for (snapshot, state, i), (holder, observation, reward, ended, cut) in zip(targets, self._run(requests)):
+        replies = self._run(requests)
+        for (snapshot, state, i), (holder, observation, reward, ended, cut) in zip(targets, replies, strict=True):
             next_actions = (*snapshot.actions, int(actions[i]))
             cut = bool(cut) or (limit is not None and len(next_actions) >= limit)
             if ended or cut:
