@@ -34,15 +34,17 @@ import numpy as np
 import mzlab
 from mzlab.envs.fork_holder import MAX_MESSAGE, decode_reply, encode_request
 
-__all__ = ["BranchState", "ForkServer", "fork_available"]
+__all__ = ["BranchState", "Fork", "ForkServer", "fork_available"]
 
 ORIGINS_KEPT = 8
 """Ancestor holders a snapshot remembers (weakly) for the fallback."""
 MATERIALISE_AFTER = 8
 """A snapshot branched several times whose holder is gone is first re-held when more than this many actions
-separate it from its nearest live ancestor; otherwise each branch replays those actions itself."""
-WINDOW = 128
-"""Requests in flight at once (bounds open sockets and processes beyond ``max_processes``)."""
+separate it from its nearest live ancestor (or it has none); otherwise each branch replays those actions."""
+FRESH_PER_FORK = 16
+"""Snapshots rebuilt from their seed together in one forked process (which then holds them all)."""
+WINDOW = 64
+"""Forks in flight at once (bounds open sockets and processes beyond ``max_processes``)."""
 
 
 def fork_available() -> bool:
@@ -51,14 +53,12 @@ def fork_available() -> bool:
 
 
 class _Holder:
-    """The driver's end of one holder process's channel; closing it ends the process."""
+    """The driver's end of one holder process's channel; closing it ends the process (and all its worlds)."""
 
-    __slots__ = ("channel", "depth", "key", "__weakref__")
+    __slots__ = ("channel", "key", "__weakref__")
 
-    def __init__(self, channel: socket.socket, depth: int, key: int) -> None:
+    def __init__(self, channel: socket.socket, key: int) -> None:
         self.channel: socket.socket | None = channel
-        self.depth = depth
-        """Number of actions of the state it holds (-1 for the zygote, which holds none)."""
         self.key = key
 
     @property
@@ -82,31 +82,35 @@ class BranchState:
     terminated: bool
     truncated: bool
     holder: _Holder | None
-    """The process at exactly this state, if one is alive."""
-    origins: tuple[weakref.ref, ...]
-    """Weak references to holders of ancestors of this state, nearest last."""
+    """The process holding exactly this state, if one is alive ..."""
+    world: int
+    """... and the index of its world there."""
+    depth: int
+    """Actions since reset."""
+    origins: tuple[tuple[weakref.ref, int, int], ...]
+    """``(weak holder, world, depth)`` of ancestors of this state, nearest last."""
 
     def live_holder(self) -> _Holder | None:
         return self.holder if self.holder is not None and self.holder.alive else None
 
-    def live_origins(self) -> list[_Holder]:
-        return [h for h in (ref() for ref in self.origins) if h is not None and h.alive]
+    def live_origins(self) -> list[tuple[_Holder, int, int]]:
+        found = ((ref(), world, depth) for ref, world, depth in self.origins)
+        return [(h, world, depth) for h, world, depth in found if h is not None and h.alive]
 
-    def child_origins(self) -> tuple[weakref.ref, ...]:
-        """Origins for a child of this state: these plus this state's own holder."""
-        holders = self.live_origins()
+    def child_origins(self) -> tuple[tuple[weakref.ref, int, int], ...]:
+        """Origins for a child of this state: these plus this state itself, if held."""
+        origins = [(weakref.ref(h), world, depth) for h, world, depth in self.live_origins()]
         if self.live_holder() is not None:
-            holders.append(self.holder)
-        return tuple(weakref.ref(h) for h in holders[-ORIGINS_KEPT:])
+            origins.append((weakref.ref(self.holder), self.world, self.depth))
+        return tuple(origins[-ORIGINS_KEPT:])
 
 
 @dataclass
-class Request:
-    """Fork ``source`` (a holder, or the zygote with a seed) and step ``actions`` in the child."""
+class Fork:
+    """Fork ``source`` once; the child steps ``jobs``: ``(source world or -1 for a new env, seed, actions)``."""
 
     source: _Holder
-    seed: int | None
-    actions: np.ndarray
+    jobs: list[tuple[int, int | None, np.ndarray]]
 
 
 class ForkServer:
@@ -128,7 +132,9 @@ class ForkServer:
         self._keys = itertools.count()
         self._lru: OrderedDict[int, weakref.ref] = OrderedDict()
         self.forks = 0
-        """Branch requests answered so far."""
+        """Forks so far (each steps one or more worlds)."""
+        self.branches = 0
+        """World steps requested so far (branches, re-holds and fallbacks)."""
         self.replayed_steps = 0
         """Actions replayed by fallbacks (evicted or never held snapshots)."""
         self.evictions = 0
@@ -159,7 +165,7 @@ class ForkServer:
                 env=environment,
             )
             theirs.close()
-            self._zygote = _Holder(ours, -1, next(self._keys))
+            self._zygote = _Holder(ours, next(self._keys))
             self._finalizer.detach()
             self._finalizer = weakref.finalize(self, ForkServer._stop, self._lru, [self._zygote, self._process])
         return self._zygote
@@ -210,32 +216,30 @@ class ForkServer:
 
     # Branching -------------------------------------------------------------------------------------------
 
-    def run(self, requests: list[Request]) -> list[tuple[_Holder, np.ndarray, float, bool, bool]]:
-        """Answer ``requests``: each child's holder, observation, raw reward and flags, in order.
+    def run(self, forks: list[Fork]) -> list[tuple[_Holder, list[tuple[np.ndarray, float, bool, bool]]]]:
+        """Answer ``forks``: each child's holder and its jobs' ``(observation, raw reward, terminated,
+        truncated)``, in order.
 
-        All requests of a window are sent before any reply is read, so the holders fork and the children step
+        All forks of a window are requested before any reply is read, so the holders fork and the children step
         in parallel.
         """
         results = []
-        for start in range(0, len(requests), WINDOW):
-            window = requests[start : start + WINDOW]
+        for start in range(0, len(forks), WINDOW):
+            window = forks[start : start + WINDOW]
             pending = []
-            for request in window:
+            for fork in window:
                 ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-                message = encode_request(request.seed, request.actions)
                 try:
-                    socket.send_fds(request.source.channel, [message], [theirs.fileno()])
+                    socket.send_fds(fork.source.channel, [encode_request(fork.jobs)], [theirs.fileno()])
                 finally:
                     theirs.close()
-                depth = (0 if request.seed is not None else request.source.depth) + len(request.actions)
-                pending.append((ours, depth))
-                self.touch(request.source)
-            for ours, depth in pending:
-                observation, reward, terminated, truncated = decode_reply(
-                    ours.recv(MAX_MESSAGE), self.observation_shape
-                )
-                holder = _Holder(ours, depth, next(self._keys))
+                pending.append(ours)
+                self.touch(fork.source)
+            for fork, ours in zip(window, pending, strict=True):
+                replies = decode_reply(ours.recv(MAX_MESSAGE), len(fork.jobs), self.observation_shape)
+                holder = _Holder(ours, next(self._keys))
                 self._register(holder)
-                results.append((holder, observation, reward, terminated, truncated))
+                results.append((holder, replies))
             self.forks += len(window)
+            self.branches += sum(len(fork.jobs) for fork in window)
         return results

@@ -2,12 +2,14 @@
 
 Run as ``python -m mzlab.envs.fork_holder FD FACTORY KWARGS_JSON`` by :class:`mzlab.envs.fork_branching.ForkServer`.
 That first process (the *zygote*) imports only numpy, gymnasium, Box2D and the environment's own module (never
-torch), builds one environment and never steps it. Every request it or any holder receives on its channel
-(a ``SOCK_SEQPACKET`` socket) carries one new socket (``SCM_RIGHTS``) and a list of actions, optionally with a
-seed: the receiver forks; the child takes the new socket as its own channel, resets with the seed if one was
-given, steps the actions, replies with the last step's result and from then on holds that state, serving
-requests of its own. The receiver goes back to waiting, unchanged. ``fork`` copies the whole address space, so
-the child's world is byte for byte the receiver's and its future is the one replay would give.
+torch) and holds no environment. A holder holds a list of live environments ("worlds"). Every request it
+receives on its channel (a ``SOCK_SEQPACKET`` socket) carries one new socket (``SCM_RIGHTS``) and a list of
+jobs, each naming one of its worlds (or a new environment plus a seed) and actions: the receiver forks; the
+child takes the new socket as its channel, steps each named world by its actions (a new one is built and
+reset with the seed first), replies with each job's last step and from then on holds exactly those worlds,
+in job order, serving requests of its own. The receiver goes back to waiting, unchanged. ``fork`` copies the
+whole address space, so each world in the child is byte for byte the receiver's and its future is the one
+replay would give. One fork branches every world it names: states that live in one process branch together.
 
 Lifetimes: a holder exits when its channel reaches end of file, that is when the driver closes it (its handle
 was dropped or evicted) or when the driver process dies (the kernel closes its sockets). The zygote is a
@@ -28,45 +30,72 @@ import types
 
 import numpy as np
 
-REQUEST = struct.Struct("<bqI")
-"""Request header: reset flag, seed, action count; ``count`` int32 actions follow."""
+JOB = struct.Struct("<iqbI")
+"""One world job of a request: source world index (-1: a new environment), seed, reset flag, action count;
+``count`` int32 actions follow."""
 REPLY = struct.Struct("<bd??")
-"""Reply header: status (0 ok, 1 error), raw reward, terminated, truncated; float32 observation bytes follow
-(an error's message follows instead)."""
-MAX_MESSAGE = 1 << 20
+"""Per job: status (0 ok), raw reward, terminated, truncated, then the float32 observation bytes. A failed
+request is one status-1 record followed by its message."""
+MAX_MESSAGE = 1 << 22
 
 
-def encode_request(seed: int | None, actions: np.ndarray) -> bytes:
-    actions = np.ascontiguousarray(actions, dtype=np.int32)
-    return REQUEST.pack(seed is not None, 0 if seed is None else int(seed), len(actions)) + actions.tobytes()
+def encode_request(jobs: list[tuple[int, int | None, np.ndarray]]) -> bytes:
+    """``jobs``: ``(source world or -1, seed or None, actions)``; each source world at most once."""
+    parts = [struct.pack("<I", len(jobs))]
+    for world, seed, actions in jobs:
+        actions = np.ascontiguousarray(actions, dtype=np.int32)
+        parts.append(JOB.pack(world, 0 if seed is None else int(seed), seed is not None, len(actions)))
+        parts.append(actions.tobytes())
+    return b"".join(parts)
 
 
-def decode_reply(message: bytes, observation_shape: tuple[int, ...]) -> tuple[np.ndarray, float, bool, bool]:
-    """``(observation, raw_reward, terminated, truncated)``; a holder's error becomes a ``RuntimeError``."""
+def decode_reply(message: bytes, count: int, observation_shape: tuple[int, ...]) -> list:
+    """``count`` results ``(observation, raw_reward, terminated, truncated)``; an error raises ``RuntimeError``."""
     if len(message) < REPLY.size:
         raise RuntimeError("a branching process ended without replying")
-    status, reward, terminated, truncated = REPLY.unpack_from(message)
+    status = REPLY.unpack_from(message)[0]
     if status != 0:
         raise RuntimeError("branching process: " + message[REPLY.size :].decode("utf-8", "replace"))
-    observation = np.frombuffer(message, np.float32, offset=REPLY.size).reshape(observation_shape).copy()
-    return observation, reward, terminated, truncated
+    size = int(np.prod(observation_shape)) * 4
+    results = []
+    for j in range(count):
+        offset = j * (REPLY.size + size)
+        _, reward, terminated, truncated = REPLY.unpack_from(message, offset)
+        observation = np.frombuffer(message, np.float32, size // 4, offset + REPLY.size)
+        results.append((observation.reshape(observation_shape).copy(), reward, terminated, truncated))
+    return results
 
 
-def _advance(env, seed: int | None, actions: np.ndarray) -> bytes:
+def _decode_request(message: bytes) -> list[tuple[int, int | None, list[int]]]:
+    (count,), offset, jobs = struct.unpack_from("<I", message), 4, []
+    for _ in range(count):
+        world, seed, reset, length = JOB.unpack_from(message, offset)
+        offset += JOB.size
+        actions = np.frombuffer(message, np.int32, length, offset).tolist()
+        offset += 4 * length
+        jobs.append((world, seed if reset else None, actions))
+    return jobs
+
+
+def _advance(env, seed: int | None, actions: list[int]) -> bytes:
     reward, terminated, truncated = 0.0, False, False
     if seed is not None:
         observation, _ = env.reset(seed=seed)
-    for index, action in enumerate(actions.tolist()):
+    elif not actions:
+        raise ValueError("a job without a seed must carry at least one action")
+    for index, action in enumerate(actions):
         if terminated or truncated:
             raise ValueError(f"the episode ended before action {index} of the replayed suffix")
         observation, reward, terminated, truncated, _ = env.step(action)
-    if seed is None and len(actions) == 0:
-        raise ValueError("a request without a seed must carry at least one action")
     data = np.asarray(observation, dtype=np.float32).tobytes()
     return REPLY.pack(0, float(reward), bool(terminated), bool(truncated)) + data
 
 
-def serve(channel: socket.socket, env, *, zygote: bool) -> None:
+_RETIRED: list = []
+"""Worlds a forked child does not step stay referenced here: freeing them would only write (copy) pages."""
+
+
+def serve(channel: socket.socket, worlds: list, make_env, *, zygote: bool) -> None:
     """Answer branch requests on ``channel`` until it closes (never returns)."""
     while True:
         try:
@@ -79,20 +108,23 @@ def serve(channel: socket.socket, env, *, zygote: bool) -> None:
             os._exit(0)
         if not fds:
             continue
-        reset, seed, count = REQUEST.unpack_from(message)
-        actions = np.frombuffer(message, np.int32, count, REQUEST.size)
-        if os.fork() == 0:
-            channel.close()
-            channel = socket.socket(fileno=fds[0])
-            zygote = False
-            try:
-                reply = _advance(env, seed if reset else None, actions)
-            except Exception as error:  # noqa: BLE001 - reported to the driver, then this holder ends
-                channel.send(REPLY.pack(1, 0.0, False, False) + f"{type(error).__name__}: {error}".encode())
-                os._exit(1)
-            channel.send(reply)
-        else:
+        if os.fork() != 0:
             os.close(fds[0])
+            continue
+        channel.close()
+        channel = socket.socket(fileno=fds[0])
+        zygote = False
+        try:
+            jobs = _decode_request(message)
+            stepped = [make_env() if world < 0 else worlds[world] for world, _, _ in jobs]
+            pairs = zip(stepped, jobs, strict=True)
+            reply = b"".join(_advance(env, seed, actions) for env, (_, seed, actions) in pairs)
+        except Exception as error:  # noqa: BLE001 - reported to the driver, then this holder ends
+            channel.send(REPLY.pack(1, 0.0, False, False) + f"{type(error).__name__}: {error}".encode())
+            os._exit(1)
+        _RETIRED.append(worlds)
+        worlds = stepped
+        channel.send(reply)
 
 
 def _shut_down_group() -> None:
@@ -136,10 +168,12 @@ def _import_without_package_init(module_name: str) -> None:
     sys.modules[package] = stub
 
 
-def build_env(factory: str, kwargs: dict):
+def env_maker(factory: str, kwargs: dict):
+    """A function building the environment ``factory(**kwargs)``."""
     module_name, _, attribute = factory.partition(":")
     _import_without_package_init(module_name)
-    return getattr(importlib.import_module(module_name), attribute)(**kwargs)
+    build = getattr(importlib.import_module(module_name), attribute)
+    return lambda: build(**kwargs)
 
 
 def main(argv: list[str]) -> None:
@@ -148,12 +182,13 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the driver; holders end when it does
     _become_subreaper()
-    env = build_env(factory, kwargs)
+    make_env = env_maker(factory, kwargs)
+    make_env().close()  # import everything the environment needs before the first fork
     import gc
 
     gc.collect()
     gc.freeze()  # forked children then do not touch (copy) every object's header when they collect
-    serve(channel, env, zygote=True)
+    serve(channel, [], make_env, zygote=True)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mzlab.envs.fork_branching import MATERIALISE_AFTER, BranchState, ForkServer, Request, _Holder
+from mzlab.envs.fork_branching import FRESH_PER_FORK, MATERIALISE_AFTER, BranchState, Fork, ForkServer, _Holder
 from mzlab.envs.simulator import BatchTransition, Simulator
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class ForkStepping:
         plain, observations = Simulator.reset_snapshots(self.simulator, seeds)
         snapshots = np.empty(len(plain), dtype=object)
         for i, snapshot in enumerate(plain):
-            state = BranchState(observations[i].copy(), False, False, None, ())
+            state = BranchState(observations[i].copy(), False, False, None, -1, 0, ())
             snapshots[i] = self._snapshot(snapshot.seed, snapshot.actions, state)
         return snapshots, observations
 
@@ -65,15 +65,18 @@ class ForkStepping:
                 observations[i] = simulator.observe()
         return observations
 
-    def _fallback(self, snapshot: ReplaySnapshot, state: BranchState) -> tuple[_Holder, int | None, np.ndarray]:
-        """Where a snapshot without a live holder is rebuilt: ``(source, seed or None, actions to replay)``."""
+    def _source(self, snapshot: ReplaySnapshot, state: BranchState) -> tuple[_Holder, int, int | None, np.ndarray]:
+        """Where ``snapshot`` is stepped from: ``(holder, world or -1, seed or None, actions to replay first)``."""
+        holder = state.live_holder()
+        if holder is not None:
+            return holder, state.world, None, np.zeros(0, dtype=np.int64)
         self.branching_seen = True
-        origins = state.live_origins()
         actions = np.asarray(snapshot.actions, dtype=np.int64)
+        origins = state.live_origins()
         if origins:
-            source = origins[-1]
-            return source, None, actions[source.depth :]
-        return self.server.zygote(), snapshot.seed, actions
+            source, world, depth = origins[-1]
+            return source, world, None, actions[depth:]
+        return self.server.zygote(), -1, snapshot.seed, actions
 
     def step_snapshots(self, snapshots: np.ndarray, actions: np.ndarray) -> BatchTransition:
         simulator = self.simulator
@@ -92,8 +95,9 @@ class ForkStepping:
             self.branching_seen = True
 
         in_place: list[int] = []
-        forked: list[tuple[object, BranchState, list[int]]] = []
-        materialise: list[tuple[BranchState, Request]] = []
+        forked: list[tuple[ReplaySnapshot, BranchState, list[int]]] = []
+        rehold = _Plan()
+        reheld: list[tuple[BranchState, Fork, int]] = []
         for snapshot, rows in groups.values():
             state = getattr(snapshot, "branch", None)
             if state is None:
@@ -107,42 +111,42 @@ class ForkStepping:
             for i in rows:
                 if not 0 <= int(actions[i]) < simulator.num_actions:
                     raise ValueError(f"action {int(actions[i])} outside [0, {simulator.num_actions})")
-            holder = state.live_holder()
-            if holder is None and len(rows) == 1 and not self.branching_seen and simulator.holds_live(snapshot):
-                in_place.extend(rows)
-                continue
-            if holder is None and len(rows) > 1:
-                source, seed, replay = self._fallback(snapshot, state)
-                if len(replay) > MATERIALISE_AFTER:
-                    materialise.append((state, Request(source, seed, replay)))
+            if state.live_holder() is None:
+                if len(rows) == 1 and not self.branching_seen and simulator.holds_live(snapshot):
+                    in_place.extend(rows)
+                    continue
+                if len(rows) > 1:
+                    source, world, seed, replay = self._source(snapshot, state)
+                    if world < 0 or len(replay) > MATERIALISE_AFTER:
+                        reheld.append((state, *rehold.add(source, world, seed, replay)))
             forked.append((snapshot, state, rows))
 
-        if materialise:
-            replies = self._run([request for _, request in materialise])
-            for (state, _), (holder, *_) in zip(materialise, replies, strict=True):
-                state.holder = holder
+        if reheld:
+            replies = self._run(rehold.forks)
+            for state, fork, job in reheld:
+                state.holder, state.world = replies[id(fork)][0], job
 
-        requests, targets = [], []
+        plan = _Plan()
+        targets = []
         for snapshot, state, rows in forked:
-            for origin in state.live_origins():
+            for origin, _, _ in state.live_origins():
                 self.server.touch(origin)
-            holder = state.live_holder()
+            source, world, seed, replay = self._source(snapshot, state)
             for i in rows:
-                action = np.array([int(actions[i])], dtype=np.int64)
-                if holder is not None:
-                    requests.append(Request(holder, None, action))
-                else:
-                    source, seed, replay = self._fallback(snapshot, state)
-                    requests.append(Request(source, seed, np.concatenate([replay, action])))
-                targets.append((snapshot, state, i))
+                job = np.concatenate([replay, [int(actions[i])]])
+                targets.append((snapshot, state, i, *plan.add(source, world, seed, job)))
+        replies = self._run(plan.forks)
         limit = simulator.max_episode_steps
-        replies = self._run(requests)
-        for (snapshot, state, i), (holder, observation, reward, ended, cut) in zip(targets, replies, strict=True):
+        for snapshot, state, i, fork, job in targets:
+            holder, results = replies[id(fork)]
+            observation, reward, ended, cut = results[job]
             next_actions = (*snapshot.actions, int(actions[i]))
             cut = bool(cut) or (limit is not None and len(next_actions) >= limit)
-            if ended or cut:
-                holder.close()  # an ended snapshot is absorbing: its world is never needed again
-            child = BranchState(observation, bool(ended), cut, holder, state.child_origins())
+            done = bool(ended) or cut
+            # An ended snapshot is absorbing: its world is never needed again.
+            child = BranchState(
+                observation, bool(ended), cut, None if done else holder, job, len(next_actions), state.child_origins()
+            )
             next_snapshots[i] = self._snapshot(snapshot.seed, next_actions, child)
             observations[i], rewards[i] = observation, float(reward) * simulator.reward_scale
             terminated[i], truncated[i] = child.terminated, child.truncated
@@ -154,14 +158,39 @@ class ForkStepping:
             result = simulator.step(int(actions[i]))
             key = simulator.snapshot()
             origins = () if state is None else state.child_origins()
-            child = BranchState(result.observation, result.terminated, result.truncated, None, origins)
+            child = BranchState(
+                result.observation, result.terminated, result.truncated, None, -1, len(key.actions), origins
+            )
             next_snapshots[i] = self._snapshot(key.seed, key.actions, child)
             observations[i], rewards[i] = result.observation, result.reward
             terminated[i], truncated[i] = result.terminated, result.truncated
         return BatchTransition(next_snapshots, observations, rewards, terminated, truncated)
 
-    def _run(self, requests: list[Request]) -> list:
-        self.server.replayed_steps += sum(max(0, len(r.actions) - 1) for r in requests if r.seed is None) + sum(
-            len(r.actions) for r in requests if r.seed is not None
-        )
-        return self.server.run(requests) if requests else []
+    def _run(self, forks: list[Fork]) -> dict[int, tuple[_Holder, list]]:
+        """Each fork's ``(holder, job results)`` keyed by ``id(fork)``."""
+        self.server.replayed_steps += sum(len(a) - (seed is None) for fork in forks for _, seed, a in fork.jobs)
+        replies = self.server.run(forks) if forks else []
+        return {id(fork): reply for fork, reply in zip(forks, replies, strict=True)}
+
+
+class _Plan:
+    """Packs jobs into forks: the ``k``-th job on a world of a holder goes to that holder's ``k``-th fork."""
+
+    def __init__(self) -> None:
+        self.forks: list[Fork] = []
+        self._by_source: dict[int, list[Fork]] = {}
+        self._uses: dict[tuple[int, int], int] = {}
+
+    def add(self, source: _Holder, world: int, seed: int | None, actions: np.ndarray) -> tuple[Fork, int]:
+        """Schedule one job; returns its fork and its index among that fork's jobs (its world in the child)."""
+        forks = self._by_source.setdefault(source.key, [])
+        if world < 0:
+            k = len(forks) - 1 if forks and len(forks[-1].jobs) < FRESH_PER_FORK else len(forks)
+        else:
+            k = self._uses.get((source.key, world), 0)
+            self._uses[(source.key, world)] = k + 1
+        while len(forks) <= k:
+            forks.append(Fork(source, []))
+            self.forks.append(forks[-1])
+        forks[k].jobs.append((world, seed, actions))
+        return forks[k], len(forks[k].jobs) - 1
