@@ -41,7 +41,7 @@ ORIGINS_KEPT = 8
 MATERIALISE_AFTER = 8
 """A snapshot branched several times whose holder is gone is first re-held when more than this many actions
 separate it from its nearest live ancestor (or it has none); otherwise each branch replays those actions."""
-FRESH_PER_FORK = 16
+FRESH_PER_FORK = 32
 """Snapshots rebuilt from their seed together in one forked process (which then holds them all)."""
 WINDOW = 64
 """Forks in flight at once (bounds open sockets and processes beyond ``max_processes``)."""
@@ -204,12 +204,20 @@ class ForkServer:
         if holder.key in self._lru:
             self._lru.move_to_end(holder.key)
 
-    def _register(self, holder: _Holder) -> None:
+    def _register(self, holder: _Holder, pinned: set[int]) -> None:
+        """Track a new holder; end the least recently used beyond ``max_processes``, never one in ``pinned``."""
         lru = self._lru
         lru[holder.key] = weakref.ref(holder, lambda _, key=holder.key: lru.pop(key, None))
+        skipped = 0
         while len(lru) > self.max_processes:
-            _, ref = lru.popitem(last=False)
-            victim = ref()
+            key = next(iter(lru))
+            if key in pinned:  # a source of the forks under way: keep it, look further
+                if skipped >= len(pinned):
+                    break
+                lru.move_to_end(key)
+                skipped += 1
+                continue
+            victim = lru.pop(key)()
             if victim is not None:
                 victim.close()
                 self.evictions += 1
@@ -224,6 +232,9 @@ class ForkServer:
         in parallel.
         """
         results = []
+        pinned = {fork.source.key for fork in forks}
+        for fork in forks:
+            self.touch(fork.source)
         for start in range(0, len(forks), WINDOW):
             window = forks[start : start + WINDOW]
             pending = []
@@ -234,11 +245,10 @@ class ForkServer:
                 finally:
                     theirs.close()
                 pending.append(ours)
-                self.touch(fork.source)
             for fork, ours in zip(window, pending, strict=True):
                 replies = decode_reply(ours.recv(MAX_MESSAGE), len(fork.jobs), self.observation_shape)
                 holder = _Holder(ours, next(self._keys))
-                self._register(holder)
+                self._register(holder, pinned)
                 results.append((holder, replies))
             self.forks += len(window)
             self.branches += sum(len(fork.jobs) for fork in window)
