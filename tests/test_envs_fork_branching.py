@@ -194,3 +194,28 @@ def test_without_fork_the_simulator_replays_with_a_note(monkeypatch):
     with pytest.warns(UserWarning, match="cannot fork; branching falls back to replay"):
         simulator = LunarLander(branching="fork")
     assert simulator.branching == "replay" and simulator.fork_server is None
+
+
+def test_gym_environments_branch_by_fork_exactly_too():
+    from mzlab.envs.gym_replay import make_gym_simulator
+
+    forking = make_gym_simulator("Acrobot-v1", discount=0.99, max_episode_steps=30, branching="fork")
+    replaying = make_gym_simulator("Acrobot-v1", discount=0.99, max_episode_steps=30)
+    try:
+        rng = np.random.default_rng(3)
+        roots, _ = forking.reset_snapshots(np.array([8, 9]))
+        current = np.repeat(roots, 3)
+        for _ in range(35):  # past the 30-step truncation
+            actions = rng.integers(0, 3, len(current))
+            mine = forking.step_snapshots(current, actions)
+            plain = np.array([ReplaySnapshot(s.seed, s.actions) for s in current], dtype=object)
+            theirs = replaying.step_snapshots(plain, actions)
+            np.testing.assert_array_equal(mine.observations, theirs.observations)
+            np.testing.assert_array_equal(mine.rewards, theirs.rewards)
+            np.testing.assert_array_equal(mine.terminated, theirs.terminated)
+            np.testing.assert_array_equal(mine.truncated, theirs.truncated)
+            assert list(mine.snapshots) == list(theirs.snapshots)
+            current = mine.snapshots
+        assert forking.fork_server.forks > 0 and current[0].branch.truncated
+    finally:
+        forking.close()
