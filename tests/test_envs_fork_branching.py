@@ -219,3 +219,19 @@ def test_gym_environments_branch_by_fork_exactly_too():
         assert forking.fork_server.forks > 0 and current[0].branch.truncated
     finally:
         forking.close()
+
+
+def test_lockstep_episodes_step_in_place_without_any_process():
+    """Self-play and evaluation only continue episodes: no process starts and results equal replay."""
+    forking, replaying = LunarLander(branching="fork"), LunarLander()
+    snapshots, observations = forking.reset_snapshots(np.arange(16))
+    reference, reference_observations = replaying.reset_snapshots(np.arange(16))
+    np.testing.assert_array_equal(observations, reference_observations)
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        actions = rng.integers(0, 4, 16)
+        mine, theirs = forking.step_snapshots(snapshots, actions), replaying.step_snapshots(reference, actions)
+        np.testing.assert_array_equal(mine.observations, theirs.observations)
+        np.testing.assert_array_equal(mine.rewards, theirs.rewards)
+        snapshots, reference = mine.snapshots, theirs.snapshots
+    assert forking.fork_server.process_group is None and forking.replayed_steps == 0
