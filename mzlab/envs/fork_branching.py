@@ -142,8 +142,22 @@ class ForkServer:
 
     # Processes ----------------------------------------------------------------------------------------------
 
+    def _allow_descriptors(self) -> None:
+        """Each live holder costs the driver one socket: raise the soft open-files limit to fit (Unix only)."""
+        try:
+            import resource
+
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            wanted = self.max_processes + WINDOW + 256
+            if soft != resource.RLIM_INFINITY and soft < wanted:
+                limit = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+                resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+        except (ImportError, ValueError, OSError):
+            pass
+
     def zygote(self) -> _Holder:
         if self._zygote is None or not self._zygote.alive:
+            self._allow_descriptors()
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             command = [
                 sys.executable,

@@ -13,7 +13,8 @@ seeded generator (same bit stream) whose ``uniform`` flattens the terrain draw a
 draws. Everything else is gymnasium's own code.
 
 :class:`LunarLander` is the simulator: snapshot/restore by seeded reset plus replay (see
-:mod:`mzlab.envs.gym_replay`), rewards multiplied by ``reward_scale`` (default 1/3, as the implementation the
+:mod:`mzlab.envs.gym_replay`), optionally batched branching by forked processes (``branching="fork"``, see
+:mod:`mzlab.envs.fork_branching`), rewards multiplied by ``reward_scale`` (default 1/3, as the implementation the
 paper trained with), truncation after 1000 steps as ``LunarLander-v3``.
 """
 
