@@ -92,3 +92,24 @@ def test_engine_switches_are_validated(override, key):
     with pytest.raises(MzlabError, match=key):
         validate(apply_overrides(preset("cartpole"), [override]))
     assert dataclasses.asdict(preset("cartpole").training)[key.split(".")[1]] in ("auto", "lockstep", "move")
+
+
+def test_auto_falls_back_to_the_eager_step_when_compiling_fails(capsys):
+    config = validate(apply_overrides(preset("cartpole"), SMALL))
+    torch.manual_seed(0)
+    network = build_network(config, (4,), 2)
+    eager = Learner(copy.deepcopy(network), config, compiled=False)
+    failing = Learner(copy.deepcopy(network), config, compiled=True, fallback_to_eager=True)
+
+    def broken_compiler(*tensors):
+        raise RuntimeError("no C++ compiler")
+
+    failing._compiled_loss = broken_compiler
+    batch = random_batch(np.random.default_rng(2), batch=8, unroll=3, num_actions=2)
+    expected, _ = eager.train_step(batch)
+    actual, _ = failing.train_step(batch)
+    assert failing._compiled_loss is None and "using the eager step" in capsys.readouterr().err
+    for key in expected:
+        assert actual[key] == pytest.approx(expected[key], abs=1e-6)
+    for mine, theirs in zip(failing.network.parameters(), eager.network.parameters(), strict=True):
+        torch.testing.assert_close(mine, theirs, atol=1e-6, rtol=1e-6)

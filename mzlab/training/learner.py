@@ -10,6 +10,8 @@ the optimiser's fused kernel (same update rule, one kernel for all parameters); 
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import torch
 
@@ -31,7 +33,8 @@ def learning_rate(step: int, *, initial: float, decay_rate: float, decay_steps: 
 class Learner:
     """Owns the optimiser and the learner step counter of one network."""
 
-    def __init__(self, network: torch.nn.Module, config: ExperimentConfig, *, compiled: bool = False):
+    def __init__(self, network: torch.nn.Module, config: ExperimentConfig, *, compiled: bool = False,
+                 fallback_to_eager: bool = False):
         self.network = network
         self.config = config
         self.device = next(network.parameters()).device
@@ -55,6 +58,9 @@ class Learner:
         }
         """Keyword arguments of ``unroll_loss``, the same for the eager and the compiled step."""
         self._compiled_loss = compiled_loss(network, self.loss_options) if compiled else None
+        self.fallback_to_eager = fallback_to_eager
+        """``training.compile=auto``: if the first compiled step fails, continue with the eager step."""
+        self._compiled_once = False
         self.step = 0
 
     def current_learning_rate(self) -> float:
@@ -64,6 +70,17 @@ class Learner:
 
     def _tensor(self, array: np.ndarray, dtype: torch.dtype | None = None) -> torch.Tensor:
         return torch.as_tensor(array, dtype=dtype, device=self.device)
+
+    def _forward_backward(self, tensors: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+        """The loss terms ``(total, value, reward, policy, predicted_values)``; gradients left in ``.grad``."""
+        if self._compiled_loss is None:
+            loss = unroll_loss(self.network, *tensors, **self.loss_options)
+            terms = (loss.total, loss.value, loss.reward, loss.policy, loss.predicted_values)
+        else:
+            terms = self._compiled_loss(*tensors)
+        self.optimizer.zero_grad(set_to_none=True)
+        terms[0].backward()
+        return terms
 
     def train_step(self, batch: Batch) -> tuple[dict[str, float], np.ndarray]:
         """One optimiser step on ``batch``; returns ``(losses, new priorities [B, K+1])``."""
@@ -79,14 +96,17 @@ class Learner:
             self._tensor(batch.target_policies),
             self._tensor(batch.weights),
         )
-        if self._compiled_loss is None:
-            loss = unroll_loss(self.network, *tensors, **self.loss_options)
-            total, value, reward, policy, predicted_values = (loss.total, loss.value, loss.reward, loss.policy,
-                                                              loss.predicted_values)
+        if self._compiled_loss is not None and self.fallback_to_eager and not self._compiled_once:
+            try:  # the first call compiles (forward now, backward at .backward()); nothing is updated yet
+                total, value, reward, policy, predicted_values = self._forward_backward(tensors)
+            except Exception as error:  # e.g. no working C++ toolchain: `auto` falls back to the eager step
+                print(f"mzlab: training.compile=auto: compiling the learner step failed ({type(error).__name__}: "
+                      f"{str(error).splitlines()[0] if str(error) else ''}); using the eager step", file=sys.stderr)
+                self._compiled_loss = None
+                total, value, reward, policy, predicted_values = self._forward_backward(tensors)
+            self._compiled_once = True
         else:
-            total, value, reward, policy, predicted_values = self._compiled_loss(*tensors)
-        self.optimizer.zero_grad(set_to_none=True)
-        total.backward()
+            total, value, reward, policy, predicted_values = self._forward_backward(tensors)
         self.optimizer.step()
         self.step += 1
         priorities = np.abs(predicted_values.cpu().numpy() - batch.target_values)

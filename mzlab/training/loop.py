@@ -90,7 +90,8 @@ class Trainer:
         self.simulator = make_simulator(config.env)
         self.network = build_network(config, self.simulator.observation_shape, self.simulator.num_actions)
         self.network.to(self.device)
-        self.learner = Learner(self.network, config, compiled=self.compiled)
+        self.learner = Learner(self.network, config, compiled=self.compiled,
+                               fallback_to_eager=config.training.compile == "auto")
         self.model = LearnedModel(self.network, discount=config.env.discount, device=self.device)
         self.overlap = config.training.self_play_mode == "overlap"
         separate_acting = self.overlap or config.training.acting_weights_refresh != "move"
