@@ -256,7 +256,6 @@ def _field_types(cls: type) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------- validation
 
 _CHOICES = {
-    "network.kind": ("fully_connected", "resnet"),
     "search.prior": ("policy", "uniform"),
     "search.leaf": ("value", "rollout"),
     "search.q_convention": ("implementation", "pseudocode"),
@@ -265,6 +264,7 @@ _CHOICES = {
     "replay.capacity_unit": ("games", "transitions"),
     "training.optimizer": ("adam", "sgd"),
     "training.device": ("cpu", "cuda", "auto"),
+    "training.reconstruction_mode": ("joint", "probe"),
 }
 
 # dotted key -> (check, what is allowed)
@@ -312,8 +312,25 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
         "a strictly increasing list of integers >= 0",
     ),
     "training.temperatures": (lambda v: len(v) >= 1 and all(t >= 0.0 for t in v), "a non-empty list of numbers >= 0"),
+    "training.consistency_weight": (lambda v: v >= 0.0, "a number >= 0"),
+    "training.consistency_projection_size": (lambda v: v >= 1, "an integer >= 1"),
+    "training.consistency_predictor_hidden_size": (lambda v: v >= 1, "an integer >= 1"),
+    "training.reconstruction_weight": (lambda v: v >= 0.0, "a number >= 0"),
+    "training.reconstruction_decoder_layers": (lambda v: all(size >= 1 for size in v), "a list of integers >= 1"),
     "seed": (lambda v: 0 <= v < 2**63, "an integer in [0, 2**63)"),
 }
+
+
+def _registered_choices() -> dict[str, tuple[str, ...]]:
+    """Values of the keys whose choices live in a registry (networks, objectives), read when validating.
+
+    The registries hold names only (``mzlab/networks/registry.py``, ``mzlab/training/objectives/registry.py``
+    import nothing heavy); the implementations load when a network or objective is built.
+    """
+    from mzlab.networks.registry import network_names
+    from mzlab.training.objectives.registry import objective_names
+
+    return {"network.kind": network_names(), "training.objective": objective_names()}
 
 
 def validate(config: ExperimentConfig) -> ExperimentConfig:
@@ -322,7 +339,7 @@ def validate(config: ExperimentConfig) -> ExperimentConfig:
     data = config_to_dict(config)
     config_from_dict(data)  # type check every field
     flat = _flatten(data)
-    for key, allowed in _CHOICES.items():
+    for key, allowed in {**_CHOICES, **_registered_choices()}.items():
         if key in flat and flat[key] not in allowed:
             raise MzlabError(f"config key {key!r}: {flat[key]!r} is not one of {', '.join(allowed)}")
     for key, (check, allowed) in _RULES.items():
