@@ -4,8 +4,9 @@ One process. Self-play plays one move of all ``num_actors`` games whenever the l
 ``train_ratio`` learner steps per environment step (or the buffer holds fewer than ``warmup_games`` games);
 otherwise the learner takes a step. Everything is counted, not timed, so the same seed and config give the
 same run on CPU. Every ``checkpoint_interval`` learner steps (and at step 0 and at the end) a checkpoint is
-added to the run directory's history: weights (the objective's extra heads under ``objective.``), trainer state (optimiser, RNG states, counters) and the replay
-buffer (``replay/step_XXXXXXXX.npz``, only the newest kept). A rerun resumes from the newest complete
+added to the run directory's history: weights (the objective's extra heads under ``objective.``), trainer
+state (optimiser, RNG states, counters) and the replay buffer (``replay/step_XXXXXXXX.npz``, only the newest
+kept). A rerun resumes from the newest complete
 checkpoint; games in flight at that moment are dropped and the actors restart from fresh seeds.
 """
 

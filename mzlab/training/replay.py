@@ -4,8 +4,8 @@ Every stored move lives in flat, growable numpy arrays, addressed by a *global p
 grows; the live region is the games still in the buffer, oldest evicted first (capacity in ``games`` or in
 ``transitions``). MuZero's loss reads only the first observation of an unroll, so sampling gathers ``[B]``
 observations plus small scalar targets, all vectorised; an objective that needs the observation of every
-unroll step asks for the ``unroll_observations`` field (``[B, K+1, ...]``). The buffer saves itself as plain ``.npz`` arrays
-(loaded with ``allow_pickle=False``).
+unroll step asks for the ``unroll_observations`` field (``[B, K+1, ...]``). The buffer saves itself as plain
+``.npz`` arrays (loaded with ``allow_pickle=False``).
 """
 
 from __future__ import annotations
