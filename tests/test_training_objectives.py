@@ -121,7 +121,7 @@ def test_registry_lists_every_objective_file_with_muzero_first():
 
 
 @pytest.mark.parametrize("override, key, allowed", [
-    ("training.objective=world_model", "training.objective", "muzero, consistency, reconstruction"),
+    ("training.objective=world_model", "training.objective", ", ".join(objective_names())),
     ("training.reconstruction_mode=frozen", "training.reconstruction_mode", "joint, probe"),
     ("network.kind=transformer", "network.kind", "fully_connected, resnet"),
 ])
