@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_sweep_end_to_end import sweep_argv
 
 from mzlab.cli import main
 from mzlab.errors import MzlabError
@@ -13,21 +14,13 @@ from mzlab.report import collect_tables
 from mzlab.sweep.study import StudyPlan, study_jobs
 from mzlab.sweep.variants import parse_variant, parse_variants
 
-TINY = [
-    "network.encoding_size=4", "network.hidden_layers=[8]", "search.num_simulations=4",
-    "training.batch_size=8", "replay.num_unroll_steps=3", "replay.td_steps=5", "training.num_actors=4",
-    "training.warmup_games=2", "training.training_steps=10", "training.checkpoint_interval=5",
-]
 
-
-def sweep_argv(out, *variants):
-    argv = ["sweep", "--env", "cartpole", "--seeds", "0-1", "--analyses", "value-error", "--quick",
-            "--out", str(out), "--no-progress", "--max-workers", "2"]
-    for override in TINY:
-        argv += ["--set", override]
+def variant_argv(out, *variants):
+    """The tiny two-seed value-error study of the end-to-end sweep test, with these variants."""
+    extra = ["--max-workers", "2"]
     for variant in variants:
-        argv += ["--variant", variant]
-    return argv
+        extra += ["--variant", variant]
+    return sweep_argv(out, *extra)
 
 
 def test_variant_text_splits_at_keys_so_list_values_stay_whole():
@@ -61,7 +54,7 @@ def test_variant_jobs_share_seeds_and_analyses_and_put_overrides_after_the_study
 ])
 def test_bad_variants_are_one_line_errors_before_anything_is_written(tmp_path, capsys, variants, message):
     out = tmp_path / "study"
-    assert main(sweep_argv(out, *variants)) == 2
+    assert main(variant_argv(out, *variants)) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"mzlab: error: {message}") and err.count("\n") == 1, err
     assert not out.exists()
@@ -76,7 +69,7 @@ def test_two_variants_two_seeds_give_variant_tables_and_a_side_by_side_report(tm
     study = tmp_path / "study"
     variants = ("muzero:training.objective=muzero",
                 "consistency-k2:training.objective=consistency,replay.num_unroll_steps=2")
-    assert main(sweep_argv(study, *variants)) == 0
+    assert main(variant_argv(study, *variants)) == 0
     assert capsys.readouterr().out.strip().endswith("8 ran, 0 already done, 0 failed, 0 skipped")
     stored = json.loads((study / "study.json").read_text())
     assert stored["variants"] == [
@@ -94,7 +87,7 @@ def test_two_variants_two_seeds_give_variant_tables_and_a_side_by_side_report(tm
     assert set(metrics["variant"]) == {"muzero", "consistency-k2"}
     assert metrics.loc[metrics["variant"] == "consistency-k2", "losses/consistency"].notna().all()
 
-    assert main(sweep_argv(study, variants[0])) == 2  # another set of variants is another study
+    assert main(variant_argv(study, variants[0])) == 2  # another set of variants is another study
     assert "the study was made with variants=" in capsys.readouterr().err
 
     assert main(["report", str(study)]) == 0
