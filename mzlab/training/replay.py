@@ -204,7 +204,8 @@ class ReplayBuffer:
             weights=(np.ones(len(ids)) if weights is None else weights).astype(np.float32),
             position_ids=starts[:, None] + indices,
             inside=inside,
-            unroll_observations=self._unroll_observations(unroll_rows, inside) if fields else None,
+            unroll_observations=(self._unroll_observations(unroll_rows, inside)
+                                 if "unroll_observations" in fields else None),
         )
 
     def _unroll_observations(self, unroll_rows: np.ndarray, inside: np.ndarray) -> np.ndarray:
