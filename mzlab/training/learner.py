@@ -1,11 +1,8 @@
-"""The learner: one optimiser step of the training objective per sampled batch.
+"""The learner: one optimiser step of the training objective (MuZero's unrolled loss by default) per batch.
 
-The objective (``training.objective``, :mod:`mzlab.training.objectives`; MuZero's unrolled loss by default)
-returns the loss, the metrics to log and the predicted values; its extra heads, if any, are trained by the
-same optimiser. Adam (or SGD with momentum) with L2 weight decay, learning rate
-``lr0 * rate ** (step / decay_steps)`` (exponential decay, set before every step). Returns new priorities
-``|v_pred - z|`` for every unrolled position. The optimiser state round-trips through flat tensors
-(safetensors-friendly, no pickle).
+Adam (or SGD with momentum) with L2 weight decay, learning rate ``lr0 * rate ** (step / decay_steps)``
+(exponential decay, set before every step). Returns new priorities ``|v_pred - z|`` for every unrolled
+position. The optimiser state round-trips through flat tensors (safetensors-friendly, no pickle).
 """
 
 from __future__ import annotations
@@ -28,7 +25,11 @@ def learning_rate(step: int, *, initial: float, decay_rate: float, decay_steps: 
 
 
 class Learner:
-    """Owns the objective (with its heads), the optimiser and the learner step counter of one network."""
+    """Owns the objective, the optimiser and the learner step counter of one network.
+
+    The objective (``training.objective``, :mod:`mzlab.training.objectives`) returns the loss, the metrics to
+    log and the predicted values; its extra heads, if any, are trained by the same optimiser.
+    """
 
     def __init__(self, network: torch.nn.Module, config: ExperimentConfig):
         self.network = network
