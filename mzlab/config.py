@@ -139,20 +139,6 @@ class TrainingConfig:
     """SGD momentum (unused by Adam)."""
     value_loss_weight: float = 1.0
     """Weight of the value loss."""
-    checkpoint_interval: int = 1000
-    """Learner steps between kept checkpoints."""
-    num_actors: int = 16
-    """Environments played at once by batched self-play."""
-    train_ratio: float = 1.0
-    """Target learner steps per self-play environment step; self-play pauses above it."""
-    warmup_games: int = 4
-    """Finished games in the buffer before learning starts."""
-    temperature_steps: tuple[int, ...] = (50_000, 75_000)
-    """Training steps at which the visit temperature moves to the next value."""
-    temperatures: tuple[float, ...] = (1.0, 0.5, 0.25)
-    """Visit temperatures, one more than ``temperature_steps``."""
-    device: str = "auto"
-    """``cpu``, ``cuda`` or ``auto`` (CUDA when available)."""
     objective: str = "muzero"
     """A registered training objective (``mzlab.training.objectives``): ``muzero`` (the paper's loss),
     ``consistency`` (plus EfficientZero's self-predictive loss) or ``reconstruction`` (plus an observation
@@ -173,6 +159,20 @@ class TrainingConfig:
     reads detached latents: the agent trains exactly as with ``muzero``)."""
     reconstruction_decoder_layers: tuple[int, ...] = (16,)
     """``reconstruction`` only: hidden layer sizes of the decoder from the latent to the observation."""
+    checkpoint_interval: int = 1000
+    """Learner steps between kept checkpoints."""
+    num_actors: int = 16
+    """Environments played at once by batched self-play."""
+    train_ratio: float = 1.0
+    """Target learner steps per self-play environment step; self-play pauses above it."""
+    warmup_games: int = 4
+    """Finished games in the buffer before learning starts."""
+    temperature_steps: tuple[int, ...] = (50_000, 75_000)
+    """Training steps at which the visit temperature moves to the next value."""
+    temperatures: tuple[float, ...] = (1.0, 0.5, 0.25)
+    """Visit temperatures, one more than ``temperature_steps``."""
+    device: str = "auto"
+    """``cpu``, ``cuda`` or ``auto`` (CUDA when available)."""
 
 
 @dataclass(frozen=True)

@@ -263,8 +263,8 @@ _CHOICES = {
     "replay.reanalyse_mode": ("network_value", "search"),
     "replay.capacity_unit": ("games", "transitions"),
     "training.optimizer": ("adam", "sgd"),
-    "training.device": ("cpu", "cuda", "auto"),
     "training.reconstruction_mode": ("joint", "probe"),
+    "training.device": ("cpu", "cuda", "auto"),
 }
 
 # dotted key -> (check, what is allowed)
@@ -303,6 +303,11 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "training.weight_decay": (lambda v: v >= 0.0, "a number >= 0"),
     "training.momentum": (lambda v: 0.0 <= v < 1.0, "a number in [0, 1)"),
     "training.value_loss_weight": (lambda v: v >= 0.0, "a number >= 0"),
+    "training.consistency_weight": (lambda v: v >= 0.0, "a number >= 0"),
+    "training.consistency_projection_size": (lambda v: v >= 1, "an integer >= 1"),
+    "training.consistency_predictor_hidden_size": (lambda v: v >= 1, "an integer >= 1"),
+    "training.reconstruction_weight": (lambda v: v >= 0.0, "a number >= 0"),
+    "training.reconstruction_decoder_layers": (lambda v: all(size >= 1 for size in v), "a list of integers >= 1"),
     "training.checkpoint_interval": (lambda v: v >= 1, "an integer >= 1"),
     "training.num_actors": (lambda v: v >= 1, "an integer >= 1"),
     "training.train_ratio": (lambda v: v > 0.0, "a positive number"),
@@ -312,11 +317,6 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
         "a strictly increasing list of integers >= 0",
     ),
     "training.temperatures": (lambda v: len(v) >= 1 and all(t >= 0.0 for t in v), "a non-empty list of numbers >= 0"),
-    "training.consistency_weight": (lambda v: v >= 0.0, "a number >= 0"),
-    "training.consistency_projection_size": (lambda v: v >= 1, "an integer >= 1"),
-    "training.consistency_predictor_hidden_size": (lambda v: v >= 1, "an integer >= 1"),
-    "training.reconstruction_weight": (lambda v: v >= 0.0, "a number >= 0"),
-    "training.reconstruction_decoder_layers": (lambda v: all(size >= 1 for size in v), "a list of integers >= 1"),
     "seed": (lambda v: 0 <= v < 2**63, "an integer in [0, 2**63)"),
 }
 
