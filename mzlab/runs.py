@@ -12,7 +12,10 @@ Layout::
 
 Every file is written atomically (temp file + ``os.replace``); checkpoint metadata records the size and sha256
 of each tensor file and loading verifies both, so a truncated, corrupted or swapped file is a clear
-:class:`MzlabError` naming the file. One process writes a run directory at a time.
+:class:`MzlabError` naming the file. The metadata records the config it was trained with and a checksum of
+itself, so an edited ``config.json`` or metadata file is refused naming the file and the differing fields.
+One process writes a run directory at a time: :meth:`RunDirectory.create_or_resume` takes the writer lock
+(:mod:`mzlab.run_lock`); readers never need it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import json
 import math
 import os
 import re
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,12 +39,22 @@ from torch import nn
 
 from mzlab import __version__
 from mzlab.atomic_files import write_bytes_atomic, write_json_atomic
+from mzlab.checked_files import read_json_file, read_verified_bytes
 from mzlab.config import ExperimentConfig
-from mzlab.config_io import config_differences, config_hash, load_config, save_config, validate
+from mzlab.config_io import (
+    config_differences,
+    config_from_dict,
+    config_hash,
+    config_to_dict,
+    load_config,
+    save_config,
+    validate,
+)
 from mzlab.errors import MzlabError
+from mzlab.run_lock import acquire_writer_lock
 from mzlab.state_codec import decode_state, encode_state
 
-__all__ = ["RunDirectory", "CHECKPOINT_FORMAT", "CHECKPOINT_FORMAT_VERSION"]
+__all__ = ["RunDirectory", "CHECKPOINT_FORMAT", "CHECKPOINT_FORMAT_VERSION", "metadata_checksum"]
 
 CHECKPOINT_FORMAT = "mzlab-checkpoint"
 CHECKPOINT_FORMAT_VERSION = 1
@@ -51,11 +65,23 @@ _TENSOR_FILE_NAME = re.compile(r"^step_\d{8,}(\.state)?\.safetensors$")
 class RunDirectory:
     """A run directory opened for writing (:meth:`create_or_resume`) or reading (:meth:`open`)."""
 
-    def __init__(self, path: Path, config: ExperimentConfig, *, writable: bool):
+    def __init__(self, path: Path, config: ExperimentConfig, *, writable: bool, release_lock=None):
         self.path = path
         self.config = config
         self.config_hash = config_hash(config)
         self.writable = writable
+        self._release_lock = release_lock or (lambda: None)
+        weakref.finalize(self, self._release_lock)
+
+    def close(self) -> None:
+        """Release the writer lock (also done when the object is garbage collected or the process ends)."""
+        self._release_lock()
+
+    def __enter__(self) -> RunDirectory:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
     # ------------------------------------------------------------------------------------------------ opening
 
@@ -64,23 +90,13 @@ class RunDirectory:
         """Create ``path`` with ``config.json``, or reopen it for writing if it holds the same config.
 
         Refuses (MzlabError naming the directory and the differing keys) a directory made with another config,
-        and a non-empty directory that is not a run directory; nothing is overwritten.
+        a non-empty directory that is not a run directory, and a directory another process is writing (the
+        writer lock, held until :meth:`close` or the process ends); nothing is overwritten.
         """
         validate(config)
         path = Path(path)
         config_file = path / "config.json"
-        if config_file.exists():
-            stored = load_config(config_file)
-            if config_hash(stored) != config_hash(config):
-                differences = config_differences(stored, config)
-                shown = "; ".join(f"{key}: {old!r} in the run, {new!r} now" for key, old, new in differences[:6])
-                more = f" (and {len(differences) - 6} more)" if len(differences) > 6 else ""
-                raise MzlabError(
-                    f"run directory {str(path)!r} was made with a different config ({shown}{more}); "
-                    "use another --run-dir or the run's own settings"
-                )
-            config = stored
-        else:
+        if not config_file.exists():
             if path.exists() and not path.is_dir():
                 raise MzlabError(f"run directory {str(path)!r} exists and is not a directory")
             if path.is_dir() and any(not entry.name.startswith(".") for entry in path.iterdir()):
@@ -89,11 +105,29 @@ class RunDirectory:
                     "refusing to write into it"
                 )
             path.mkdir(parents=True, exist_ok=True)
-            save_config(config, config_file)
-        (path / "checkpoints").mkdir(exist_ok=True)
-        (path / "tensorboard").mkdir(exist_ok=True)
-        run = cls(path, config, writable=True)
-        run._repair_metrics_tail()
+        release = acquire_writer_lock(path)
+        try:
+            if config_file.exists():
+                stored = load_config(config_file)
+                if config_hash(stored) != config_hash(config):
+                    raise MzlabError(
+                        f"run directory {str(path)!r} was made with a different config "
+                        f"({_describe_differences(config_differences(stored, config), 'in the run', 'now')}); "
+                        "use another --run-dir or the run's own settings"
+                    )
+                config = stored
+            else:
+                save_config(config, config_file)
+            (path / "checkpoints").mkdir(exist_ok=True)
+            (path / "tensorboard").mkdir(exist_ok=True)
+            run = cls(path, config, writable=True, release_lock=release)
+            latest = run.latest_checkpoint_step()
+            if latest is not None:
+                run.checkpoint_metadata(latest)  # config.json must match what the checkpoints were trained with
+            run._repair_metrics_tail()
+        except BaseException:
+            release()
+            raise
         return run
 
     @classmethod
@@ -104,7 +138,11 @@ class RunDirectory:
             raise MzlabError(f"run directory {str(path)!r} does not exist")
         if not (path / "config.json").is_file():
             raise MzlabError(f"{str(path)!r} is not an mzlab run directory: it has no config.json")
-        return cls(path, load_config(path / "config.json"), writable=False)
+        run = cls(path, load_config(path / "config.json"), writable=False)
+        latest = run.latest_checkpoint_step()
+        if latest is not None:
+            run.checkpoint_metadata(latest)  # config.json must match what the checkpoints were trained with
+        return run
 
     def __repr__(self) -> str:
         mode = "writable" if self.writable else "read-only"
@@ -209,7 +247,9 @@ class RunDirectory:
             "files": files,
             "trainer_state_structure": state_structure,
             "extra": extra,
+            "config": config_to_dict(self.config),
         }
+        metadata["checksum"] = metadata_checksum(metadata)
         metadata_path = self.checkpoint_dir / f"{stem}.json"
         write_json_atomic(metadata_path, metadata)  # last: from here on the checkpoint counts
         return metadata_path
@@ -222,17 +262,43 @@ class RunDirectory:
                 f"run directory {str(self.path)!r} has no checkpoint at step {step}; "
                 f"available steps: {_describe_steps(self.checkpoint_steps())}"
             )
-        try:
-            metadata = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise MzlabError(f"checkpoint metadata {str(path)!r} is corrupted: {error}") from None
+        metadata = read_json_file(path, what="checkpoint metadata", limit=_METADATA_SIZE_LIMIT)
         if not isinstance(metadata, dict) or metadata.get("format") != CHECKPOINT_FORMAT:
             raise MzlabError(f"checkpoint metadata {str(path)!r} is not an mzlab checkpoint file")
-        if metadata.get("format_version", 0) > CHECKPOINT_FORMAT_VERSION:
+        version = metadata.get("format_version", 0)
+        if not isinstance(version, int) or version > CHECKPOINT_FORMAT_VERSION:
             raise MzlabError(f"checkpoint {str(path)!r} was written by a newer mzlab ({metadata.get('mzlab_version')})")
+        if "checksum" in metadata and metadata["checksum"] != metadata_checksum(metadata):
+            raise MzlabError(f"checkpoint metadata {str(path)!r} is corrupted or was edited: its checksum does not "
+                             "match its content")
         if metadata.get("step") != int(step):
             raise MzlabError(f"checkpoint metadata {str(path)!r} records step {metadata.get('step')}, not {step}")
+        self._check_trained_config(metadata, path)
         return metadata
+
+    def _check_trained_config(self, metadata: dict, path: Path) -> None:
+        """Refuse a ``config.json`` that differs from the config checkpoint ``metadata`` was trained with."""
+        config_file = str(self.path / "config.json")
+        recorded = metadata.get("config")
+        if recorded is None:  # written before checkpoints recorded their config: only the hash can be compared
+            if metadata.get("config_hash") != self.config_hash:
+                raise MzlabError(
+                    f"config file {config_file!r} does not match checkpoint {str(path)!r}: config hash "
+                    f"{self.config_hash} now, {metadata.get('config_hash')!r} at training time (this checkpoint "
+                    "does not record the fields); restore the run's config.json"
+                )
+            return
+        try:
+            trained = config_from_dict(recorded)
+        except MzlabError as error:
+            raise MzlabError(f"checkpoint metadata {str(path)!r} records an unreadable config: {error}") from None
+        differences = config_differences(trained, self.config)
+        if differences:
+            raise MzlabError(
+                f"config file {config_file!r} does not match checkpoint {str(path)!r} "
+                f"({_describe_differences(differences, 'at training time', 'in config.json')}); "
+                "restore the run's config.json (the checkpoint records the config it was trained with)"
+            )
 
     def load_checkpoint(self, step: int, *, device: str | torch.device = "cpu") -> tuple[dict[str, torch.Tensor], dict]:
         """``(weights, metadata)`` of checkpoint ``step``, after verifying the weights file's size and sha256."""
@@ -245,7 +311,12 @@ class RunDirectory:
         if metadata.get("trainer_state_structure") is None:
             return None
         tensors = self._read_tensor_file(metadata, "trainer_state", device)
-        return decode_state(metadata["trainer_state_structure"], tensors)
+        try:
+            return decode_state(metadata["trainer_state_structure"], tensors)
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+            path = self.checkpoint_dir / f"step_{int(step):08d}.json"
+            raise MzlabError(f"checkpoint metadata {str(path)!r} has a malformed trainer_state_structure "
+                             f"({type(error).__name__}: {error})") from None
 
     def load_network(self, step: int | None = None, *, device: str | torch.device = "cpu") -> nn.Module:
         """The network of checkpoint ``step`` (latest when ``None``), built from the run's config, in eval mode."""
@@ -289,17 +360,8 @@ class RunDirectory:
         if not isinstance(entry, dict) or not _TENSOR_FILE_NAME.match(str(entry.get("name", ""))):
             raise MzlabError(f"checkpoint metadata {metadata_file!r} has no valid entry for its {role} file")
         path = self.checkpoint_dir / entry["name"]
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise MzlabError(f"checkpoint file {str(path)!r} is missing (listed in {metadata_file!r})") from None
-        if len(data) != entry.get("size"):
-            raise MzlabError(
-                f"checkpoint file {str(path)!r} is truncated or changed: "
-                f"{len(data)} bytes, expected {entry.get('size')}"
-            )
-        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
-            raise MzlabError(f"checkpoint file {str(path)!r} is corrupted: its sha256 does not match the metadata")
+        data = read_verified_bytes(path, what="checkpoint file", size=entry.get("size"), sha256=entry.get("sha256"),
+                                   recorded_in=metadata_file)
         try:
             tensors = safetensors.torch.load(data)
         except Exception as error:  # safetensors raises its own error types; the file is refused either way
@@ -362,6 +424,21 @@ class RunDirectory:
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
+
+
+_METADATA_SIZE_LIMIT = 16 * 2**20
+
+
+def metadata_checksum(metadata: dict) -> str:
+    """sha256 of the canonical JSON of checkpoint ``metadata`` without its ``checksum`` entry."""
+    content = {key: value for key, value in metadata.items() if key != "checksum"}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _describe_differences(differences: list[tuple[str, Any, Any]], first: str, second: str) -> str:
+    shown = "; ".join(f"{key}: {old!r} {first}, {new!r} {second}" for key, old, new in differences[:6])
+    return shown + (f" (and {len(differences) - 6} more)" if len(differences) > 6 else "")
 
 
 def _describe_steps(steps: list[int]) -> str:
