@@ -44,10 +44,9 @@ def build_config(env: str, seed: int, overrides: list[str]):
 def run(args: argparse.Namespace) -> int:
     import torch
 
+    from mzlab.errors import MzlabError
     from mzlab.runs import RunDirectory
     from mzlab.training.loop import Trainer, resolve_device
-
-    from mzlab.errors import MzlabError
 
     if args.max_steps is not None and args.max_steps < 1:
         raise MzlabError(f"--max-steps must be an integer >= 1, got {args.max_steps}")
