@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import math
 import os
 import re
 import weakref
@@ -52,6 +51,7 @@ from mzlab.config_io import (
 )
 from mzlab.errors import MzlabError
 from mzlab.run_lock import acquire_writer_lock
+from mzlab.run_metrics import append_rows, discard_rows_after, metrics_digest, read_rows, repair_tail
 from mzlab.state_codec import decode_state, encode_state
 
 __all__ = ["RunDirectory", "CHECKPOINT_FORMAT", "CHECKPOINT_FORMAT_VERSION", "metadata_checksum"]
@@ -121,9 +121,7 @@ class RunDirectory:
             (path / "checkpoints").mkdir(exist_ok=True)
             (path / "tensorboard").mkdir(exist_ok=True)
             run = cls(path, config, writable=True, release_lock=release)
-            latest = run.latest_checkpoint_step()
-            if latest is not None:
-                run.checkpoint_metadata(latest)  # config.json must match what the checkpoints were trained with
+            run._check_newest_checkpoint()
             run._repair_metrics_tail()
         except BaseException:
             release()
@@ -139,10 +137,26 @@ class RunDirectory:
         if not (path / "config.json").is_file():
             raise MzlabError(f"{str(path)!r} is not an mzlab run directory: it has no config.json")
         run = cls(path, load_config(path / "config.json"), writable=False)
-        latest = run.latest_checkpoint_step()
-        if latest is not None:
-            run.checkpoint_metadata(latest)  # config.json must match what the checkpoints were trained with
+        run._check_newest_checkpoint()
         return run
+
+    def _check_newest_checkpoint(self) -> None:
+        """config.json must match what the newest checkpoint was trained with, and every earlier checkpoint it
+        saw must still be listed (a metadata file lost beside its weights is named, not silently skipped; a
+        checkpoint whose files were all removed counts as deliberately pruned)."""
+        steps = self.checkpoint_steps()
+        if not steps:
+            return
+        metadata = self.checkpoint_metadata(steps[-1])
+        previous = metadata.get("previous_steps") or []
+        for step in previous if isinstance(previous, list) else []:
+            stem = f"step_{int(step):08d}"
+            if step not in steps and (self.checkpoint_dir / f"{stem}.safetensors").exists():
+                raise MzlabError(
+                    f"checkpoint metadata {str(self.checkpoint_dir / (stem + '.json'))!r} is missing, but its weights "
+                    f"are there and checkpoint {steps[-1]} lists step {step} in its history; restore the file, or "
+                    f"move every {stem}.* file away to drop that checkpoint"
+                )
 
     def __repr__(self) -> str:
         mode = "writable" if self.writable else "read-only"
@@ -248,6 +262,8 @@ class RunDirectory:
             "trainer_state_structure": state_structure,
             "extra": extra,
             "config": config_to_dict(self.config),
+            "metrics": metrics_digest(self.metrics_path),
+            "previous_steps": self.checkpoint_steps(),
         }
         metadata["checksum"] = metadata_checksum(metadata)
         metadata_path = self.checkpoint_dir / f"{stem}.json"
@@ -377,26 +393,24 @@ class RunDirectory:
     def append_metrics(self, rows: list[Mapping[str, Any]]) -> None:
         """Append metrics rows (flat dicts of numbers/strings/bools; include ``step``). Columns may vary by row."""
         self._require_writable()
-        if not rows:
-            return
-        lines = "".join(json.dumps(dict(row), default=_json_scalar) + "\n" for row in rows)
-        with open(self.metrics_path, "a", encoding="utf-8") as handle:
-            handle.write(lines)
-            handle.flush()
+        if rows:
+            append_rows(self.metrics_path, rows)
 
     def read_metrics(self) -> pd.DataFrame:
-        """All metrics rows as a DataFrame (empty when none); a torn last line from a crash is skipped."""
-        if not self.metrics_path.is_file():
-            return pd.DataFrame()
-        return pd.DataFrame.from_records(_read_jsonl_rows(self.metrics_path))
+        """All metrics rows as a DataFrame (empty when none); a torn last line from a crash is skipped. The
+        rows up to the newest checkpoint are verified against the size and sha256 it recorded."""
+        recorded, recorded_in = None, ""
+        latest = self.latest_checkpoint_step()
+        if latest is not None:
+            recorded = self.checkpoint_metadata(latest).get("metrics")
+            recorded_in = str(self.checkpoint_dir / f"step_{latest:08d}.json")
+        rows = read_rows(self.metrics_path, recorded=recorded, recorded_in=recorded_in)
+        return pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
 
     def discard_metrics_after(self, step: int) -> None:
         """Drop rows whose ``step`` exceeds ``step`` (call on resume from that checkpoint); atomic rewrite."""
         self._require_writable()
-        if not self.metrics_path.is_file():
-            return
-        kept = [row for row in _read_jsonl_rows(self.metrics_path) if not row.get("step", -math.inf) > step]
-        write_bytes_atomic(self.metrics_path, "".join(json.dumps(row) + "\n" for row in kept).encode("utf-8"))
+        discard_rows_after(self.metrics_path, step)
 
     def write_metrics_parquet(self) -> Path:
         """Export the metrics table to ``metrics.parquet`` atomically; returns its path."""
@@ -411,12 +425,7 @@ class RunDirectory:
         return path
 
     def _repair_metrics_tail(self) -> None:
-        """Cut a torn final line (a crash mid-append) so new rows start on a line of their own."""
-        if not self.metrics_path.is_file():
-            return
-        data = self.metrics_path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            write_bytes_atomic(self.metrics_path, data[: data.rfind(b"\n") + 1])
+        repair_tail(self.metrics_path)
 
     def _require_writable(self) -> None:
         if not self.writable:
@@ -447,24 +456,3 @@ def _describe_steps(steps: list[int]) -> str:
     if len(steps) <= 12:
         return ", ".join(map(str, steps))
     return f"{', '.join(map(str, steps[:5]))}, ..., {', '.join(map(str, steps[-5:]))} ({len(steps)} in all)"
-
-
-def _read_jsonl_rows(path: Path) -> list[dict]:
-    rows = []
-    lines = path.read_text(encoding="utf-8").split("\n")
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            if number == len(lines):  # torn last line (no newline after it): an interrupted append
-                continue
-            raise MzlabError(f"metrics file {str(path)!r} line {number} is corrupted") from None
-    return rows
-
-
-def _json_scalar(value: Any) -> Any:
-    if isinstance(value, np.generic | torch.Tensor) and getattr(value, "ndim", 0) == 0:
-        return value.item()
-    raise TypeError(f"metrics value of type {type(value).__name__} is not a JSON scalar")
