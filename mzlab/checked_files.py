@@ -12,7 +12,8 @@ from typing import Any
 
 from mzlab.errors import MzlabError
 
-__all__ = ["file_size", "read_verified_bytes", "read_json_file", "file_digest", "JSON_SIZE_LIMIT"]
+__all__ = ["file_size", "read_verified_bytes", "read_json_file", "file_digest", "with_checksum", "checksum_problem",
+           "JSON_SIZE_LIMIT"]
 
 JSON_SIZE_LIMIT = 64 * 2**20
 """Largest JSON file (config, metadata, job record, study file) mzlab reads: 64 MiB."""
@@ -79,3 +80,24 @@ def read_json_file(path: str | os.PathLike, *, what: str, limit: int = JSON_SIZE
             from None
     except RecursionError:
         raise MzlabError(f"{what} {str(path)!r} is nested too deeply to be an mzlab file") from None
+
+
+def with_checksum(payload: dict) -> dict:
+    """``payload`` (JSON-able; values ``json`` cannot write become strings) plus a ``checksum`` entry: the
+    sha256 of its canonical JSON. :func:`checksum_problem` verifies it after reading."""
+    plain = json.loads(json.dumps({k: v for k, v in payload.items() if k != "checksum"}, default=str))
+    plain["checksum"] = _canonical_sha256(plain)
+    return plain
+
+
+def checksum_problem(payload: dict) -> str:
+    """'' when ``payload`` has no ``checksum`` entry (written before checksums) or a matching one."""
+    if "checksum" not in payload or payload["checksum"] == _canonical_sha256(payload):
+        return ""
+    return "its checksum does not match its content (corrupted or edited)"
+
+
+def _canonical_sha256(payload: dict) -> str:
+    content = {key: value for key, value in payload.items() if key != "checksum"}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

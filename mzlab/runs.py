@@ -38,7 +38,7 @@ from torch import nn
 
 from mzlab import __version__
 from mzlab.atomic_files import write_bytes_atomic, write_json_atomic
-from mzlab.checked_files import read_json_file, read_verified_bytes
+from mzlab.checked_files import read_json_file, read_verified_bytes, with_checksum
 from mzlab.config import ExperimentConfig
 from mzlab.config_io import (
     config_differences,
@@ -121,8 +121,7 @@ class RunDirectory:
             (path / "checkpoints").mkdir(exist_ok=True)
             (path / "tensorboard").mkdir(exist_ok=True)
             run = cls(path, config, writable=True, release_lock=release)
-            run._check_newest_checkpoint()
-            run._repair_metrics_tail()
+            run._repair_metrics_tail()  # checkpoints are verified when loaded (the trainer falls back past bad ones)
         except BaseException:
             release()
             raise
@@ -399,13 +398,20 @@ class RunDirectory:
     def read_metrics(self) -> pd.DataFrame:
         """All metrics rows as a DataFrame (empty when none); a torn last line from a crash is skipped. The
         rows up to the newest checkpoint are verified against the size and sha256 it recorded."""
-        recorded, recorded_in = None, ""
-        latest = self.latest_checkpoint_step()
-        if latest is not None:
-            recorded = self.checkpoint_metadata(latest).get("metrics")
-            recorded_in = str(self.checkpoint_dir / f"step_{latest:08d}.json")
-        rows = read_rows(self.metrics_path, recorded=recorded, recorded_in=recorded_in)
+        rows = self._verified_metrics_rows(self.latest_checkpoint_step())
         return pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+
+    def _verified_metrics_rows(self, step: int | None) -> list[dict]:
+        """Every metrics row, after checking the rows checkpoint ``step`` recorded (none when ``None``)."""
+        recorded, recorded_in = None, ""
+        if step is not None:
+            recorded = self.checkpoint_metadata(step).get("metrics")
+            recorded_in = str(self.checkpoint_dir / f"step_{step:08d}.json")
+        return read_rows(self.metrics_path, recorded=recorded, recorded_in=recorded_in)
+
+    def verify_metrics(self, step: int) -> None:
+        """MzlabError naming the metrics file unless its rows match what checkpoint ``step`` recorded."""
+        self._verified_metrics_rows(step)
 
     def discard_metrics_after(self, step: int) -> None:
         """Drop rows whose ``step`` exceeds ``step`` (call on resume from that checkpoint); atomic rewrite."""
@@ -440,9 +446,7 @@ _METADATA_SIZE_LIMIT = 16 * 2**20
 
 def metadata_checksum(metadata: dict) -> str:
     """sha256 of the canonical JSON of checkpoint ``metadata`` without its ``checksum`` entry."""
-    content = {key: value for key, value in metadata.items() if key != "checksum"}
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return with_checksum(metadata)["checksum"]
 
 
 def _describe_differences(differences: list[tuple[str, Any, Any]], first: str, second: str) -> str:

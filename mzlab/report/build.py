@@ -144,6 +144,9 @@ def _build(study_dir: Path, report_dir: Path, *, embed_figures: bool) -> None:
     """Write the page and everything beside it into ``report_dir`` (a fresh folder)."""
     study = read_study_file(study_dir) or {}
     records = _read_records(study_dir)
+    recorded = {record["job_id"] for record in records}
+    records += [{"job_id": job_id, "kind": "?", "status": "no record"}  # shown, never silently dropped
+                for job_id in study.get("commands", {}) if job_id not in recorded]
     counts = pd.Series([r.get("status", "?") for r in records]).value_counts().to_dict() if records else {}
 
     sections: list[Section] = []

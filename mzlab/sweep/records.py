@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from mzlab.checked_files import checksum_problem, with_checksum
+
 __all__ = ["JobRecord", "STATUSES", "write_json_atomic", "read_record", "record_problem", "write_record", "record_path",
            "log_path"]
 
@@ -92,6 +94,8 @@ def record_problem(payload: Any) -> str:
     """What makes ``payload`` not a job record ('' when it is one)."""
     if not isinstance(payload, dict):
         return "not a JSON object"
+    if checksum_problem(payload):
+        return checksum_problem(payload)
     for key in ("job_id", "kind"):
         if key not in payload:
             return f"no {key!r}"
@@ -105,4 +109,4 @@ def record_problem(payload: Any) -> str:
 
 
 def write_record(study_dir: Path, record: JobRecord) -> None:
-    write_json_atomic(record_path(study_dir, record.job_id), asdict(record))
+    write_json_atomic(record_path(study_dir, record.job_id), with_checksum(asdict(record)))

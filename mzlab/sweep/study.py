@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mzlab.checked_files import read_json_file
+from mzlab.checked_files import checksum_problem, read_json_file, with_checksum
 from mzlab.errors import MzlabError
 from mzlab.sweep.jobs import Job
 from mzlab.sweep.provenance import software_versions
@@ -143,6 +143,8 @@ _STUDY_FIELD_TYPES = {"env": str, "overrides": list, "quick": bool, "analysis_op
 def _study_file_problem(payload) -> str:
     if not isinstance(payload, dict):
         return "expected a JSON object"
+    if checksum_problem(payload):
+        return checksum_problem(payload)
     for key, kind in _STUDY_FIELD_TYPES.items():
         if key in payload and not isinstance(payload[key], kind):
             return f"{key!r} is a {type(payload[key]).__name__}, expected a {kind.__name__}"
@@ -165,7 +167,7 @@ def write_study_file(study_dir: str | Path, plan: StudyPlan, *, jobs: list[Job],
         stored = {key: old.get(key) for key in identity}
         if stored != identity:
             changed = next(key for key in identity if stored[key] != identity[key])
-            raise MzlabError(f"{study_dir}: the study was made with {changed}={stored[changed]!r}, not "
+            raise MzlabError(f"{study_dir / 'study.json'}: the study was made with {changed}={stored[changed]!r}, not "
                              f"{identity[changed]!r}; use a new --out directory")
     payload = dict(old or {}, **identity)
     payload["seeds"] = sorted(set(payload.get("seeds", [])) | set(plan.seeds))
@@ -179,5 +181,6 @@ def write_study_file(study_dir: str | Path, plan: StudyPlan, *, jobs: list[Job],
     commands = payload.setdefault("commands", {})
     for job in jobs:
         commands[job.job_id] = job_command(job, str(study_dir))
+    payload = with_checksum(payload)
     write_json_atomic(study_dir / "study.json", payload)
     return payload

@@ -138,6 +138,7 @@ class Trainer:
             except MzlabError as error:
                 failures.append((step, error))
                 continue
+            self.run_dir.verify_metrics(step)  # damaged metrics are named, never carried into new checkpoints
             if failures:
                 moved = self._set_aside([s for s in steps if s > step], step)
                 newest, reason = failures[0]
