@@ -111,8 +111,8 @@ class RunDirectory:
                 stored = load_config(config_file)
                 if config_hash(stored) != config_hash(config):
                     raise MzlabError(
-                        f"run directory {str(path)!r} was made with a different config "
-                        f"({_describe_differences(config_differences(stored, config), 'in the run', 'now')}); "
+                        f"run directory {str(path)!r} was made with a different config (its config.json: "
+                        f"{_describe_differences(config_differences(stored, config), 'in the run', 'now')}); "
                         "use another --run-dir or the run's own settings"
                     )
                 config = stored

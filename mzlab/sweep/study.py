@@ -145,6 +145,9 @@ def _study_file_problem(payload) -> str:
         return "expected a JSON object"
     if checksum_problem(payload):
         return checksum_problem(payload)
+    missing = [key for key in ("env", "overrides", "quick") if key not in payload]
+    if missing:
+        return f"it has no {missing[0]!r}"
     for key, kind in _STUDY_FIELD_TYPES.items():
         if key in payload and not isinstance(payload[key], kind):
             return f"{key!r} is a {type(payload[key]).__name__}, expected a {kind.__name__}"
