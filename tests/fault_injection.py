@@ -160,6 +160,94 @@ def swap_lines(path: Path, rng) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+NEWEST, PREVIOUS = 12, 10
+"""The newest checkpoint of the tiny run (the one damaged) and the one a trainer falls back to."""
+
+_ANY = {"error", "same"}
+
+
+def edit_metadata(path, rng):
+    edit_json(path, lambda m: m.update(env_steps=m["env_steps"] + 1))
+
+
+def edit_config(path, rng):
+    edit_json(path, lambda c: c["env"].update(discount=0.5))  # the issue's reproducer
+
+
+_EDITS = {"weights": edit_safetensors, "state": edit_safetensors, "metadata": edit_metadata,
+          "replay": edit_replay, "config": edit_config, "metrics": edit_metrics}
+
+# (kind, fault) -> (what a reader may see, what a resuming trainer may see); flips may hit bytes that do not
+# matter (JSON whitespace), so "same" is allowed there too
+EXPECTED = {
+    **{("weights", f): ({"error"}, {"fallback"}) for f in ("truncate", "flip", "edit", "delete")},
+    ("weights", "swap"): ({"error"}, {"error"}),  # both newest checkpoints damaged, older buffers gone
+    **{("state", f): ({"same"}, {"fallback"}) for f in ("truncate", "flip", "edit", "delete")},
+    ("state", "swap"): ({"same"}, {"error"}),
+    **{("metadata", f): ({"error"}, {"fallback"}) for f in ("truncate", "edit")},
+    ("metadata", "flip"): (_ANY, {"fallback", "same"}),
+    ("metadata", "swap"): ({"error"}, {"error"}),
+    ("metadata", "delete"): ({"incomplete"}, {"incomplete"}),  # as if killed before the metadata was written
+    **{("replay", f): ({"same"}, {"fallback"}) for f in ("truncate", "flip", "edit", "delete")},
+    ("replay", "swap"): ({"same"}, {"error"}),
+    **{("config", f): ({"error"}, {"error"}) for f in ("truncate", "edit", "swap", "delete")},
+    ("config", "flip"): (_ANY, _ANY),
+    **{("metrics", f): ({"error"}, {"error"}) for f in ("truncate", "flip", "edit", "swap", "delete")},
+}
+
+
+def damage(path: Path, kind: str, fault: str, rng) -> list[str]:
+    """Apply ``fault`` to the ``kind`` file of the newest checkpoint; returns the names a message may cite."""
+    files = run_files(path, NEWEST)
+    target = files[kind]
+    if fault == "swap":
+        if kind == "config":  # another run's config (seed 4)
+            from mzlab.commands.train import build_config
+            from mzlab.config_io import save_config
+
+            save_config(build_config("cartpole", 4, TINY), target)
+            return ["config.json"]
+        if kind == "metrics":
+            swap_lines(target, rng)
+            return [target.name]
+        partner = run_files(path, PREVIOUS)[kind]
+        swap(target, partner)
+        return [target.name, partner.name]
+    {"truncate": truncate, "flip": flip, "delete": delete, "edit": _EDITS[kind]}[fault](target, rng)
+    return [target.name]
+
+
+def classify_read(outcome, clean_read, names) -> str:
+    status, value = outcome
+    if status == "error":
+        assert one_line_naming(value, *names), value
+        return "error"
+    if value == clean_read:
+        return "same"
+    shorter = {**clean_read, "steps": clean_read["steps"][:-1],
+               "weights": {s: w for s, w in clean_read["weights"].items() if s != NEWEST}}
+    if value == shorter:
+        return "incomplete"
+    return "SILENTLY DIFFERENT"
+
+
+def classify_resume(outcome, clean, names, stderr: str) -> str:
+    status, value = outcome
+    if status == "error":
+        assert one_line_naming(value, *names), value
+        return "error"
+    step, state = value
+    if step == NEWEST and state == clean["states"][NEWEST]:
+        return "same"
+    if step in clean["states"] and state == clean["states"][step]:
+        if not stderr.strip():
+            return "incomplete"
+        line = stderr.strip()
+        assert one_line_naming(line, *names) and f"resuming from checkpoint {step}" in line, line
+        return "fallback"
+    return "SILENTLY DIFFERENT"
+
+
 def copy_run(source: Path, target: Path) -> Path:
     shutil.copytree(source, target)
     (target / ".writer.lock").unlink(missing_ok=True)

@@ -31,7 +31,7 @@ from mzlab.sweep.study import StudyPlan, write_study_file
 from mzlab.sweep.worker import run_job
 
 CONFIG = build_config("cartpole", 3, fi.TINY)
-NEWEST, PREVIOUS = 12, 10
+NEWEST, PREVIOUS = fi.NEWEST, fi.PREVIOUS
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -49,107 +49,23 @@ def clean(tmp_path_factory):
 
 # ---------------------------------------------------------------------------------------------------- run files
 
-_ANY = {"error", "same"}
-
-
-def _edit_metadata(path, rng):
-    fi.edit_json(path, lambda m: m.update(env_steps=m["env_steps"] + 1))
-
-
-def _edit_config(path, rng):
-    fi.edit_json(path, lambda c: c["env"].update(discount=0.5))  # the issue's reproducer
-
-
-_EDITS = {"weights": fi.edit_safetensors, "state": fi.edit_safetensors, "metadata": _edit_metadata,
-          "replay": fi.edit_replay, "config": _edit_config, "metrics": fi.edit_metrics}
-
-# (kind, fault) -> (what a reader may see, what a resuming trainer may see); flips may hit bytes that do not
-# matter (JSON whitespace), so "same" is allowed there too
-EXPECTED = {
-    **{("weights", f): ({"error"}, {"fallback"}) for f in ("truncate", "flip", "edit", "delete")},
-    ("weights", "swap"): ({"error"}, {"error"}),  # both newest checkpoints damaged, older buffers gone
-    **{("state", f): ({"same"}, {"fallback"}) for f in ("truncate", "flip", "edit", "delete")},
-    ("state", "swap"): ({"same"}, {"error"}),
-    **{("metadata", f): ({"error"}, {"fallback"}) for f in ("truncate", "edit")},
-    ("metadata", "flip"): (_ANY, {"fallback", "same"}),
-    ("metadata", "swap"): ({"error"}, {"error"}),
-    ("metadata", "delete"): ({"incomplete"}, {"incomplete"}),  # as if killed before the metadata was written
-    **{("replay", f): ({"same"}, {"fallback"}) for f in ("truncate", "flip", "edit", "delete")},
-    ("replay", "swap"): ({"same"}, {"error"}),
-    **{("config", f): ({"error"}, {"error"}) for f in ("truncate", "edit", "swap", "delete")},
-    ("config", "flip"): (_ANY, _ANY),
-    **{("metrics", f): ({"error"}, {"error"}) for f in ("truncate", "flip", "edit", "swap", "delete")},
-}
-
-
-def _damage(path: Path, kind: str, fault: str, rng) -> list[str]:
-    """Apply ``fault`` to the ``kind`` file of the newest checkpoint; returns the names a message may cite."""
-    files = fi.run_files(path, NEWEST)
-    target = files[kind]
-    if fault == "swap":
-        if kind == "config":  # another run's config (seed 4)
-            other = build_config("cartpole", 4, fi.TINY)
-            from mzlab.config_io import save_config
-            save_config(other, target)
-            return ["config.json"]
-        if kind == "metrics":
-            fi.swap_lines(target, rng)
-            return [target.name]
-        partner = fi.run_files(path, PREVIOUS)[kind]
-        fi.swap(target, partner)
-        return [target.name, partner.name]
-    {"truncate": fi.truncate, "flip": fi.flip, "delete": fi.delete, "edit": _EDITS[kind]}[fault](target, rng)
-    return [target.name]
-
-
-def _classify_read(outcome, clean_read, names) -> str:
-    status, value = outcome
-    if status == "error":
-        assert fi.one_line_naming(value, *names), value
-        return "error"
-    if value == clean_read:
-        return "same"
-    shorter = {**clean_read, "steps": clean_read["steps"][:-1],
-               "weights": {s: w for s, w in clean_read["weights"].items() if s != NEWEST}}
-    if value == shorter:
-        return "incomplete"
-    return "SILENTLY DIFFERENT"
-
-
-def _classify_resume(outcome, clean, names, stderr: str) -> str:
-    status, value = outcome
-    if status == "error":
-        assert fi.one_line_naming(value, *names), value
-        return "error"
-    step, state = value
-    if step == NEWEST and state == clean["states"][NEWEST]:
-        return "same"
-    if step in clean["states"] and state == clean["states"][step]:
-        if not stderr.strip():
-            return "incomplete"
-        line = stderr.strip()
-        assert fi.one_line_naming(line, *names) and f"resuming from checkpoint {step}" in line, line
-        return "fallback"
-    return "SILENTLY DIFFERENT"
-
-
 TALLY: list[dict] = []
 
 
-@pytest.mark.parametrize("kind, fault", sorted(EXPECTED))
+@pytest.mark.parametrize("kind, fault", sorted(fi.EXPECTED))
 def test_damaged_run_file_is_named_or_survived_exactly(clean, tmp_path, capsys, kind, fault):
     path = fi.copy_run(clean["path"], tmp_path / "run")
     rng = np.random.default_rng(abs(hash((kind, fault))) % 2**32)
-    names = _damage(path, kind, fault, rng)
+    names = fi.damage(path, kind, fault, rng)
     damaged = set(names)
-    read = _classify_read(fi.attempt(fi.read_run, path), clean["read"], names)
+    read = fi.classify_read(fi.attempt(fi.read_run, path), clean["read"], names)
     capsys.readouterr()
     outcome = fi.attempt(fi.resume_run, path, CONFIG)
-    resume = _classify_resume(outcome, clean, names, capsys.readouterr().err)
+    resume = fi.classify_resume(outcome, clean, names, capsys.readouterr().err)
     kept = fi.present_checkpoint_files(path)
     lost = [name for name, sha in clean["files"].items() if name not in damaged and kept.get(name) != sha]
     TALLY.append({"kind": kind, "fault": fault, "read": read, "resume": resume, "lost": len(lost)})
-    expected_read, expected_resume = EXPECTED[(kind, fault)]
+    expected_read, expected_resume = fi.EXPECTED[(kind, fault)]
     assert read in expected_read and resume in expected_resume, (read, resume)
     assert not lost, f"undamaged checkpoint files lost: {lost}"
 
@@ -178,7 +94,7 @@ def test_a_lost_interior_metadata_file_is_named_not_skipped(clean, tmp_path):
 
 def test_edited_config_json_is_refused_by_analysis_naming_the_file_and_field(clean, tmp_path, capsys):
     path = fi.copy_run(clean["path"], tmp_path / "run")
-    _edit_config(path / "config.json", None)
+    fi.edit_config(path / "config.json", None)
     assert main(["evaluate", "--run-dir", str(path), "--episodes", "1", "--policy", "prior"]) == 2
     error = capsys.readouterr().err.strip()
     assert "\n" not in error and "config.json" in error and "env.discount: 0.997 at training time, 0.5" in error
