@@ -39,8 +39,9 @@ __all__ = [
     "valid_keys",
 ]
 
-_INTEGER = re.compile(r"^[+-]?[0-9]+$")
-_DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+_DIGITS = r"[0-9](_?[0-9])*"
+_INTEGER = re.compile(rf"^[+-]?{_DIGITS}$")
+_DECIMAL = re.compile(rf"^[+-]?({_DIGITS}\.?({_DIGITS})?|\.{_DIGITS})([eE][+-]?{_DIGITS})?$")
 """What ``--set`` accepts as a number: plain decimal digits (a float may be a fraction ``A/B``, B not 0)."""
 
 _TYPE_NAMES = {int: "int", float: "float", bool: "bool (true/false)", str: "str"}

@@ -96,6 +96,7 @@ def test_overrides_parse_by_field_type():
         base,
         [
             "training.batch_size=64",
+            "training.training_steps=100_000",
             "search.prior=uniform",
             "training.temperatures=[1.0,0.5]",
             "training.temperature_steps=[100]",
@@ -139,7 +140,7 @@ def test_overrides_parse_by_field_type():
         ("training.learning_rate=1/0", ["'training.learning_rate'", "'1/0'", "float"]),
         ("training.learning_rate=1/0.0", ["'training.learning_rate'", "float"]),
         ("training.learning_rate=2**3", ["'training.learning_rate'", "float"]),
-        ("training.batch_size=1_000", ["'training.batch_size'", "int"]),
+        ("training.batch_size=1__000", ["'training.batch_size'", "int"]),
         ("training.batch_size=\u0663", ["'training.batch_size'", "int"]),
         ("env.reward_scale=1/3/3", ["'env.reward_scale'", "float"]),
     ],
