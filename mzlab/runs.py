@@ -38,11 +38,10 @@ from torch import nn
 
 from mzlab import __version__
 from mzlab.atomic_files import write_bytes_atomic, write_json_atomic
-from mzlab.checked_files import read_json_file, read_verified_bytes, with_checksum
+from mzlab.checked_files import read_json_file, read_verified_bytes
 from mzlab.config import ExperimentConfig
 from mzlab.config_io import (
     config_differences,
-    config_from_dict,
     config_hash,
     config_to_dict,
     load_config,
@@ -50,6 +49,7 @@ from mzlab.config_io import (
     validate,
 )
 from mzlab.errors import MzlabError
+from mzlab.run_checks import check_history, check_trained_config, describe_differences, metadata_checksum
 from mzlab.run_lock import acquire_writer_lock
 from mzlab.run_metrics import append_rows, discard_rows_after, metrics_digest, read_rows, repair_tail
 from mzlab.state_codec import decode_state, encode_state
@@ -112,7 +112,7 @@ class RunDirectory:
                 if config_hash(stored) != config_hash(config):
                     raise MzlabError(
                         f"run directory {str(path)!r} was made with a different config (its config.json: "
-                        f"{_describe_differences(config_differences(stored, config), 'in the run', 'now')}); "
+                        f"{describe_differences(config_differences(stored, config), 'in the run', 'now')}); "
                         "use another --run-dir or the run's own settings"
                     )
                 config = stored
@@ -140,22 +140,10 @@ class RunDirectory:
         return run
 
     def _check_newest_checkpoint(self) -> None:
-        """config.json must match what the newest checkpoint was trained with, and every earlier checkpoint it
-        saw must still be listed (a metadata file lost beside its weights is named, not silently skipped; a
-        checkpoint whose files were all removed counts as deliberately pruned)."""
+        """config.json must match the newest checkpoint, whose history must still be listed (run_checks)."""
         steps = self.checkpoint_steps()
-        if not steps:
-            return
-        metadata = self.checkpoint_metadata(steps[-1])
-        previous = metadata.get("previous_steps") or []
-        for step in previous if isinstance(previous, list) else []:
-            stem = f"step_{int(step):08d}"
-            if step not in steps and (self.checkpoint_dir / f"{stem}.safetensors").exists():
-                raise MzlabError(
-                    f"checkpoint metadata {str(self.checkpoint_dir / (stem + '.json'))!r} is missing, but its weights "
-                    f"are there and checkpoint {steps[-1]} lists step {step} in its history; restore the file, or "
-                    f"move every {stem}.* file away to drop that checkpoint"
-                )
+        if steps:
+            check_history(self.checkpoint_metadata(steps[-1]), steps, self.checkpoint_dir)
 
     def __repr__(self) -> str:
         mode = "writable" if self.writable else "read-only"
@@ -288,32 +276,8 @@ class RunDirectory:
                              "match its content")
         if metadata.get("step") != int(step):
             raise MzlabError(f"checkpoint metadata {str(path)!r} records step {metadata.get('step')}, not {step}")
-        self._check_trained_config(metadata, path)
+        check_trained_config(metadata, path, self.config, self.config_hash, self.path / "config.json")
         return metadata
-
-    def _check_trained_config(self, metadata: dict, path: Path) -> None:
-        """Refuse a ``config.json`` that differs from the config checkpoint ``metadata`` was trained with."""
-        config_file = str(self.path / "config.json")
-        recorded = metadata.get("config")
-        if recorded is None:  # written before checkpoints recorded their config: only the hash can be compared
-            if metadata.get("config_hash") != self.config_hash:
-                raise MzlabError(
-                    f"config file {config_file!r} does not match checkpoint {str(path)!r}: config hash "
-                    f"{self.config_hash} now, {metadata.get('config_hash')!r} at training time (this checkpoint "
-                    "does not record the fields); restore the run's config.json"
-                )
-            return
-        try:
-            trained = config_from_dict(recorded)
-        except MzlabError as error:
-            raise MzlabError(f"checkpoint metadata {str(path)!r} records an unreadable config: {error}") from None
-        differences = config_differences(trained, self.config)
-        if differences:
-            raise MzlabError(
-                f"config file {config_file!r} does not match checkpoint {str(path)!r} "
-                f"({_describe_differences(differences, 'at training time', 'in config.json')}); "
-                "restore the run's config.json (the checkpoint records the config it was trained with)"
-            )
 
     def load_checkpoint(self, step: int, *, device: str | torch.device = "cpu") -> tuple[dict[str, torch.Tensor], dict]:
         """``(weights, metadata)`` of checkpoint ``step``, after verifying the weights file's size and sha256."""
@@ -442,16 +406,6 @@ class RunDirectory:
 
 
 _METADATA_SIZE_LIMIT = 16 * 2**20
-
-
-def metadata_checksum(metadata: dict) -> str:
-    """sha256 of the canonical JSON of checkpoint ``metadata`` without its ``checksum`` entry."""
-    return with_checksum(metadata)["checksum"]
-
-
-def _describe_differences(differences: list[tuple[str, Any, Any]], first: str, second: str) -> str:
-    shown = "; ".join(f"{key}: {old!r} {first}, {new!r} {second}" for key, old, new in differences[:6])
-    return shown + (f" (and {len(differences) - 6} more)" if len(differences) > 6 else "")
 
 
 def _describe_steps(steps: list[int]) -> str:

@@ -14,10 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+import fault_injection as fi
 import numpy as np
 import pytest
 
-import fault_injection as fi
 from mzlab.cli import main
 from mzlab.commands.train import build_config
 from mzlab.runs import RunDirectory
@@ -52,10 +52,13 @@ def test_kill_9_at_a_random_moment_of_training_then_resume(tmp_path, capsys, tri
     rng = np.random.default_rng([SEED, trial])
     path = tmp_path / "run"
     process = _spawn(fi.train_argv(path, overrides=LONGER))
-    while not (path / ".writer.lock").exists() or not (path / ".writer.lock").read_text():
+    # a random moment: before the first checkpoint, or a random fraction of a second after checkpoint k
+    after = None if trial % 4 == 0 else int(rng.integers(0, 8)) * 5
+    marker = path / ".writer.lock" if after is None else path / "checkpoints" / f"step_{after:08d}.json"
+    while not marker.exists() or not marker.read_text():
         assert process.poll() is None, process.stderr.read().decode()
-        time.sleep(0.02)
-    time.sleep(float(rng.uniform(0.0, 8.0)))
+        time.sleep(0.01)
+    time.sleep(float(rng.uniform(0.0, 3.0 if after is None else 1.0)))
     process.send_signal(signal.SIGKILL)
     process.wait()
     before = fi.present_checkpoint_files(path)
