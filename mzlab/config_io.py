@@ -268,6 +268,7 @@ def _field_types(cls: type) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------- validation
 
 _CHOICES = {
+    "env.branching": ("auto", "fork", "replay"),
     "network.kind": ("fully_connected", "resnet"),
     "search.prior": ("policy", "uniform"),
     "search.leaf": ("value", "rollout"),
@@ -289,6 +290,7 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "env.frame_stack": (lambda v: 1 <= v <= 64, "an integer in [1, 64]"),
     "env.frame_size": (lambda v: 1 <= v <= 1024, "an integer in [1, 1024]"),
     "env.noop_max": (lambda v: v >= 0, "an integer >= 0"),
+    "env.branch_processes": (lambda v: v >= 1, "an integer >= 1"),
     "network.encoding_size": (lambda v: 1 <= v <= 2**16, "an integer in [1, 65536]"),
     "network.hidden_layers": (lambda v: len(v) <= 64 and all(1 <= size <= 2**16 for size in v),
                               "at most 64 integers in [1, 65536]"),
