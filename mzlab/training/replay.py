@@ -10,6 +10,8 @@ unroll step asks for the ``unroll_observations`` field (``[B, K+1, ...]``). The 
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from collections import deque
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -269,23 +271,56 @@ class ReplayBuffer:
         else:
             np.savez(path, games=games, counters=counters, **arrays)
 
-    def load(self, path: Path) -> None:
-        """Replace the contents by a buffer written by :meth:`save`."""
+    def load(self, source: Path | BinaryIO, *, name: str | None = None) -> None:
+        """Replace the contents by a buffer written by :meth:`save` (a path or a binary file object; ``name``
+        names it in errors). A file that is not such a buffer (truncated, not a zip, arrays that do not fit
+        together or this buffer's shapes) is a one-line :class:`MzlabError`; the buffer is then unchanged."""
+        where = f"replay buffer file {name or str(source)!r}"
         try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {name: data[name] for name in _FIELDS}
+            with np.load(source, allow_pickle=False) as data:
+                arrays = {field: data[field] for field in _FIELDS}
                 games = data["games"]
                 counters = data["counters"]
-        except (OSError, ValueError, KeyError) as error:
-            raise MzlabError(f"replay buffer file {path} is unreadable or corrupted: {error}") from error
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+            raise MzlabError(f"{where} is unreadable or corrupted: {type(error).__name__}: "
+                             f"{' '.join(str(error).split())[:200]}") from None
+        problem = self._inconsistency(arrays, games, counters)
+        if problem:
+            raise MzlabError(f"{where} is corrupted: {problem}")
         count = len(arrays["actions"])
         self._arrays = _empty_arrays(max(count, 1024), self.observation_shape, arrays["observations"].dtype,
                                      self.num_actions)
-        for name in _FIELDS:
-            self._arrays[name][:count] = arrays[name]
+        for field in _FIELDS:
+            self._arrays[field][:count] = arrays[field]
         self._base, self._low, self._high = 0, 0, count
         self._games = deque((int(start), int(length)) for start, length in games)
         self.num_games_added, self.num_transitions_added = (int(c) for c in counters)
+
+    def _inconsistency(self, arrays: dict[str, np.ndarray], games: np.ndarray, counters: np.ndarray) -> str:
+        """What is wrong with loaded arrays ('' when they form a buffer of this shape)."""
+        count = len(arrays["actions"])
+        if any(array.ndim == 0 or len(array) != count for array in arrays.values()):
+            return "its arrays have different lengths"
+        if arrays["observations"].shape[1:] != self.observation_shape:
+            return f"observations of shape {arrays['observations'].shape[1:]}, expected {self.observation_shape}"
+        if arrays["policies"].shape[1:] != (self.num_actions,):
+            return f"policies over {arrays['policies'].shape[1:]} actions, expected {self.num_actions}"
+        if any(not np.issubdtype(array.dtype, np.number) for array in (*arrays.values(), games, counters)):
+            return "it holds non-numeric arrays"
+        if games.ndim != 2 or games.shape[1:] != (2,) or counters.shape != (2,) or (counters < 0).any():
+            return "its game table or counters are malformed"
+        starts, lengths = games[:, 0], games[:, 1]
+        if len(games) and ((lengths < 1).any() or starts[0] != 0 or (starts[1:] != (starts + lengths)[:-1]).any()
+                           or int(lengths.sum()) != count):
+            return "its game offsets do not tile the stored moves"
+        if len(games) == 0 and count:
+            return "it stores moves but no games"
+        if (arrays["game_start"] != np.repeat(starts, lengths)).any() or \
+                (arrays["game_length"] != np.repeat(lengths, lengths)).any():
+            return "the per-move game offsets disagree with its game table"
+        if count and ((arrays["actions"] < 0).any() or (arrays["actions"] >= self.num_actions).any()):
+            return f"actions outside 0..{self.num_actions - 1}"
+        return ""
 
 
 def _empty_arrays(capacity: int, observation_shape: tuple[int, ...], observation_dtype: np.dtype,
