@@ -179,9 +179,10 @@ class TrainingConfig:
     """Visit temperatures, one more than ``temperature_steps``."""
     device: str = "auto"
     """``cpu``, ``cuda`` or ``auto`` (CUDA when available)."""
-    compile: str = "auto"
+    compile: str = "off"
     """Learner step: ``off`` = eager, ``on`` = ``torch.compile`` of the same loss + fused optimiser, ``auto`` = on
-    for the fully connected network when the run is long enough to repay the compilation (docs/training.md)."""
+    for the fully connected network when the run is long enough to repay the compilation (docs/training.md);
+    default ``off``: compiling delays the first learner step by 20 s to minutes."""
     self_play_mode: str = "lockstep"
     """``lockstep``: self-play and learner steps alternate in one thread; ``overlap``: the next self-play move
     runs in a second thread while the learner trains, acting with weights one learner block old."""

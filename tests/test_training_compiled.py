@@ -77,7 +77,7 @@ def test_short_runs_stay_eager_under_auto(tmp_path):
     from mzlab.training.loop import AUTO_COMPILE_MIN_STEPS, Trainer
 
     config = validate(apply_overrides(preset("cartpole"), SMALL + ["training.training_steps=12",
-                                                                     "training.device=cpu"]))
+                                                                     "training.device=cpu", "training.compile=auto"]))
     assert config.training.compile == "auto" and config.training.training_steps < AUTO_COMPILE_MIN_STEPS
     trainer = Trainer(config, RunDirectory.create_or_resume(tmp_path / "run", config), progress=False)
     assert not trainer.compiled and not trainer.learner.compiled
@@ -91,7 +91,7 @@ def test_short_runs_stay_eager_under_auto(tmp_path):
 def test_engine_switches_are_validated(override, key):
     with pytest.raises(MzlabError, match=key):
         validate(apply_overrides(preset("cartpole"), [override]))
-    assert dataclasses.asdict(preset("cartpole").training)[key.split(".")[1]] in ("auto", "lockstep", "move")
+    assert dataclasses.asdict(preset("cartpole").training)[key.split(".")[1]] in ("off", "lockstep", "move")
 
 
 def test_auto_falls_back_to_the_eager_step_when_compiling_fails(capsys):
