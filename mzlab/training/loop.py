@@ -5,11 +5,11 @@ One process. Self-play plays one move of all ``num_actors`` games whenever the l
 otherwise the learner takes a step. Everything is counted, not timed, so the same seed and config give the
 same run on CPU. Every ``checkpoint_interval`` learner steps (and at step 0 and at the end) a checkpoint is
 added to the run directory's history: weights (the objective's extra heads under ``objective.``), trainer
-state (optimiser, RNG states, counters) and the replay buffer (``replay/step_XXXXXXXX.npz``, its size and sha256 in the checkpoint's metadata; the buffers of the two
-newest checkpoints are kept, an older one is deleted only once a newer checkpoint is complete). A rerun resumes
-from the newest checkpoint that is fully resumable (weights, trainer state and buffer all verified), saying so
-in one line when it has to fall back; games in flight at that moment are dropped and the actors restart from
-fresh seeds.
+state (optimiser, RNG states, counters) and the replay buffer (``replay/step_XXXXXXXX.npz``, its size and
+sha256 in the checkpoint's metadata; the buffers of the two newest checkpoints are kept, an older one is
+deleted only once a newer checkpoint is complete). A rerun resumes from the newest checkpoint that is fully
+resumable (weights, trainer state and buffer all verified), saying so in one line when it has to fall back;
+games in flight at that moment are dropped and the actors restart from fresh seeds.
 """
 
 from __future__ import annotations
