@@ -58,6 +58,6 @@ def reanalyse_batch(
                         rng=rng)
     with_policy = np.isin(ids, unrolled)
     buffer.refresh(ids[~with_policy], search.root_value[~with_policy])
-    buffer.refresh(ids[with_policy], search.root_value[with_policy], search.visit_distribution[with_policy])
+    buffer.refresh(ids[with_policy], search.root_value[with_policy], search.policy_target[with_policy])
     fresh = buffer.gather(batch.position_ids[:, 0], rng, weights=batch.weights)
     return dataclasses.replace(fresh, actions=batch.actions)  # same moves; keeps the random ones past the end
