@@ -2,9 +2,13 @@
 
 The same tiny fully connected MuZero network (Cart Pole sizes: latent 8, hidden 16, 2 actions, support 10),
 weights copied from torch into a jax twin, 50 simulations, Dirichlet noise on. One JSON line per batch size,
-then one line for the ground-truth model over Cart Pole with random-rollout leaves. ``ours`` uses the
-learned model's numba forward (the default on CPU); ``ours_torch_forward`` the same search calling torch.
-Needs the ``bench`` extra (jax, mctx). Usage: ``python benchmarks/search.py [--seconds 2] [--threads 1]``.
+then one ``gumbel_search`` line per batch size (``search.algorithm = gumbel`` against mctx's
+``gumbel_muzero_policy``, Gumbel noise on, mctx defaults), then one line for the ground-truth model over Cart
+Pole with random-rollout leaves. ``ours`` uses the learned model's numba forward (the default on CPU);
+``ours_torch_forward`` the same search calling torch. mctx runs as one jitted function per search (key
+creation, search and the root visit counts of ``search_tree.summary()`` all inside ``jax.jit``), blocking on
+its result. Needs the ``bench`` extra (jax, mctx). Usage: ``python benchmarks/search.py [--seconds 2]
+[--threads 1]``.
 """
 
 from __future__ import annotations
@@ -45,9 +49,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="timing window per case")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 16, 64, 256])
+    parser.add_argument("--gumbel-batches", type=int, nargs="+", default=[1, 64, 256])
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    from _mctx_peer import MctxSearch
+    from _mctx_peer import MctxGumbelSearch, MctxSearch
 
     torch.manual_seed(0)
     network = FullyConnectedMuZero(4, 2, NetworkConfig()).eval()
@@ -66,6 +71,16 @@ def main() -> None:
         print(json.dumps({"case": "search", "batch": batch, "ours_sims_per_s": round(ours),
                           "mctx_sims_per_s": round(theirs), "ratio_vs_mctx": round(ours / theirs, 2),
                           "ours_torch_forward_sims_per_s": round(with_torch)}), flush=True)
+
+    gumbel_config = SearchConfig(num_simulations=NUM_SIMULATIONS, algorithm="gumbel")
+    gumbel_peer = MctxGumbelSearch(network, discount=0.997, num_simulations=NUM_SIMULATIONS)
+    for batch in args.gumbel_batches:
+        observations = np.random.default_rng(batch).normal(scale=0.05, size=(batch, 4)).astype(np.float32)
+        ours = _rate(lambda seed, obs=observations: run_search(model, obs, config=gumbel_config,
+                                                               rng=np.random.default_rng(seed)), batch, args.seconds)
+        theirs = _rate(lambda seed, obs=observations: gumbel_peer(obs, seed), batch, args.seconds)
+        print(json.dumps({"case": "gumbel_search", "batch": batch, "ours_sims_per_s": round(ours),
+                          "mctx_sims_per_s": round(theirs), "ratio_vs_mctx": round(ours / theirs, 2)}), flush=True)
 
     simulator = make_simulator(EnvConfig(name="cartpole"))
     snapshots, observations = simulator.reset_snapshots(np.arange(64))
