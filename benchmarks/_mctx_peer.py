@@ -94,6 +94,18 @@ class JaxTwin:
         self.recurrent_fn = recurrent_fn
 
 
+def _jitted_policy(twin: JaxTwin, policy, outputs, **options):
+    """One jitted function ``(params, seed, observations) -> outputs(policy output)``: key creation, the root
+    inference, the search and the summary all run inside ``jax.jit``."""
+
+    def search(params, seed, observations):
+        output = policy(params, jax.random.PRNGKey(seed), twin.root(params, observations), twin.recurrent_fn,
+                        **options)
+        return outputs(output)
+
+    return jax.jit(search)
+
+
 class MctxSearch:
     """``mctx.muzero_policy`` over the jax twin of a :class:`FullyConnectedMuZero` (same weights, same work).
 
@@ -103,23 +115,12 @@ class MctxSearch:
     def __init__(self, network, *, discount: float, num_simulations: int):
         twin = JaxTwin(network, discount=discount)
         self.params = twin.params
-
-        def search(params, seed, observations):
-            output = mctx.muzero_policy(
-                params,
-                jax.random.PRNGKey(seed),
-                twin.root(params, observations),
-                twin.recurrent_fn,
-                num_simulations=num_simulations,
-                dirichlet_fraction=0.25,
-                dirichlet_alpha=0.25,
-                pb_c_init=1.25,
-                pb_c_base=19652,
-                qtransform=functools.partial(mctx.qtransform_by_min_max, min_value=-1.0, max_value=1.0),
-            )
-            return output.search_tree.summary().visit_counts
-
-        self._search = jax.jit(search)
+        self._search = _jitted_policy(
+            twin, mctx.muzero_policy, lambda output: output.search_tree.summary().visit_counts,
+            num_simulations=num_simulations, dirichlet_fraction=0.25, dirichlet_alpha=0.25, pb_c_init=1.25,
+            pb_c_base=19652,
+            qtransform=functools.partial(mctx.qtransform_by_min_max, min_value=-1.0, max_value=1.0),
+        )
 
     def __call__(self, observations: np.ndarray, seed: int) -> np.ndarray:
         """Visit counts ``[B, A]`` of one search from ``observations[B, D]`` (blocks until done)."""
@@ -135,20 +136,12 @@ class MctxGumbelSearch:
         twin = JaxTwin(network, discount=discount, dtype=dtype)
         self.params = twin.params
         self.dtype = dtype
-
-        def search(params, seed, observations):
-            output = mctx.gumbel_muzero_policy(
-                params,
-                jax.random.PRNGKey(seed),
-                twin.root(params, observations),
-                twin.recurrent_fn,
-                num_simulations=num_simulations,
-                max_num_considered_actions=max_num_considered_actions,
-                gumbel_scale=gumbel_scale,
-            )
-            return output.action, output.action_weights, output.search_tree.summary().visit_counts
-
-        self._search = jax.jit(search)
+        self._search = _jitted_policy(
+            twin, mctx.gumbel_muzero_policy,
+            lambda output: (output.action, output.action_weights, output.search_tree.summary().visit_counts),
+            num_simulations=num_simulations, max_num_considered_actions=max_num_considered_actions,
+            gumbel_scale=gumbel_scale,
+        )
 
     def __call__(self, observations: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         action, weights, visits = self._search(self.params, seed, jnp.asarray(observations, dtype=self.dtype))

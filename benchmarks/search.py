@@ -58,29 +58,27 @@ def main() -> None:
     network = FullyConnectedMuZero(4, 2, NetworkConfig()).eval()
     model = LearnedModel(network, discount=0.997)
     torch_model = LearnedModel(network, discount=0.997, fast=False)
-    config = SearchConfig(num_simulations=NUM_SIMULATIONS)
-    peer = MctxSearch(network, discount=0.997, num_simulations=NUM_SIMULATIONS)
-    for batch in args.batches:
-        observations = np.random.default_rng(batch).normal(scale=0.05, size=(batch, 4)).astype(np.float32)
-        ours = _rate(lambda seed, obs=observations: run_search(model, obs, config=config,
-                                                               rng=np.random.default_rng(seed)), batch, args.seconds)
-        theirs = _rate(lambda seed, obs=observations: peer(obs, seed), batch, args.seconds)
-        with_torch = _rate(lambda seed, obs=observations: run_search(torch_model, obs, config=config,
-                                                                     rng=np.random.default_rng(seed)),
-                           batch, args.seconds)
-        print(json.dumps({"case": "search", "batch": batch, "ours_sims_per_s": round(ours),
-                          "mctx_sims_per_s": round(theirs), "ratio_vs_mctx": round(ours / theirs, 2),
-                          "ours_torch_forward_sims_per_s": round(with_torch)}), flush=True)
-
-    gumbel_config = SearchConfig(num_simulations=NUM_SIMULATIONS, algorithm="gumbel")
-    gumbel_peer = MctxGumbelSearch(network, discount=0.997, num_simulations=NUM_SIMULATIONS)
-    for batch in args.gumbel_batches:
-        observations = np.random.default_rng(batch).normal(scale=0.05, size=(batch, 4)).astype(np.float32)
-        ours = _rate(lambda seed, obs=observations: run_search(model, obs, config=gumbel_config,
-                                                               rng=np.random.default_rng(seed)), batch, args.seconds)
-        theirs = _rate(lambda seed, obs=observations: gumbel_peer(obs, seed), batch, args.seconds)
-        print(json.dumps({"case": "gumbel_search", "batch": batch, "ours_sims_per_s": round(ours),
-                          "mctx_sims_per_s": round(theirs), "ratio_vs_mctx": round(ours / theirs, 2)}), flush=True)
+    cases = [
+        ("search", args.batches, SearchConfig(num_simulations=NUM_SIMULATIONS),
+         MctxSearch(network, discount=0.997, num_simulations=NUM_SIMULATIONS)),
+        ("gumbel_search", args.gumbel_batches, SearchConfig(num_simulations=NUM_SIMULATIONS, algorithm="gumbel"),
+         MctxGumbelSearch(network, discount=0.997, num_simulations=NUM_SIMULATIONS)),
+    ]
+    for case, batches, config, peer in cases:
+        for batch in batches:
+            observations = np.random.default_rng(batch).normal(scale=0.05, size=(batch, 4)).astype(np.float32)
+            ours = _rate(lambda seed, obs=observations, c=config: run_search(model, obs, config=c,
+                                                                             rng=np.random.default_rng(seed)),
+                         batch, args.seconds)
+            theirs = _rate(lambda seed, obs=observations, p=peer: p(obs, seed), batch, args.seconds)
+            line = {"case": case, "batch": batch, "ours_sims_per_s": round(ours), "mctx_sims_per_s": round(theirs),
+                    "ratio_vs_mctx": round(ours / theirs, 2)}
+            if case == "search":
+                line["ours_torch_forward_sims_per_s"] = round(_rate(
+                    lambda seed, obs=observations, c=config: run_search(torch_model, obs, config=c,
+                                                                        rng=np.random.default_rng(seed)),
+                    batch, args.seconds))
+            print(json.dumps(line), flush=True)
 
     simulator = make_simulator(EnvConfig(name="cartpole"))
     snapshots, observations = simulator.reset_snapshots(np.arange(64))
