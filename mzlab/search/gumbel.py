@@ -112,7 +112,9 @@ def _root_action(visits, children, root_logits, gumbel, sigma, b, considered_vis
 @njit
 def _interior_action(visits, children, prior, sigma, b, node):
     """``argmax(softmax(logits + sigma) - N / (1 + sum N))`` (first index on ties); ``softmax(logits + sigma) =
-    p exp(sigma) / sum p exp(sigma)`` from the stored prior ``p``."""
+    p exp(sigma) / sum p exp(sigma)`` from the stored prior ``p`` (floored at the smallest normal float, so an
+    underflowed prior cannot give 0 / 0). Overwrites ``sigma`` with ``p exp(sigma -
+    max sigma)``."""
     num_actions = children.shape[2]
     shift = sigma[0]
     for a in range(1, num_actions):
@@ -120,7 +122,8 @@ def _interior_action(visits, children, prior, sigma, b, node):
     total = 0.0
     total_visits = 0
     for a in range(num_actions):
-        total += prior[b, node, a] * math.exp(sigma[a] - shift)
+        sigma[a] = max(prior[b, node, a], _TINY) * math.exp(sigma[a] - shift)
+        total += sigma[a]
         child = children[b, node, a]
         if child >= 0:
             total_visits += visits[b, child]
@@ -129,7 +132,7 @@ def _interior_action(visits, children, prior, sigma, b, node):
     for a in range(num_actions):
         child = children[b, node, a]
         count = visits[b, child] if child >= 0 else 0
-        score = prior[b, node, a] * math.exp(sigma[a] - shift) / total - count / (1.0 + total_visits)
+        score = sigma[a] / total - count / (1.0 + total_visits)
         if score > best_score:
             best_score = score
             best_action = a
