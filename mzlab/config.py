@@ -43,6 +43,12 @@ class EnvConfig:
     """Atari only: treat a lost life as episode end during training."""
     clip_rewards: bool = False
     """Atari only: clip training rewards to [-1, 1]."""
+    branching: str = "auto"
+    """Replay environments only: how batched steps branch snapshots, ``fork`` (forked processes hold frozen
+    worlds), ``replay`` (seeded reset plus replay) or ``auto`` (``fork`` for ``lunarlander`` where the platform
+    can fork, ``replay`` otherwise). Both give the same futures bit for bit."""
+    branch_processes: int = 1024
+    """Replay environments with fork branching only: most live snapshot-holding processes."""
 
 
 @dataclass(frozen=True)

@@ -256,6 +256,7 @@ def _field_types(cls: type) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------- validation
 
 _CHOICES = {
+    "env.branching": ("auto", "fork", "replay"),
     "network.kind": ("fully_connected", "resnet"),
     "search.prior": ("policy", "uniform"),
     "search.leaf": ("value", "rollout"),
@@ -278,6 +279,7 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "env.frame_stack": (lambda v: v >= 1, "an integer >= 1"),
     "env.frame_size": (lambda v: v >= 1, "an integer >= 1"),
     "env.noop_max": (lambda v: v >= 0, "an integer >= 0"),
+    "env.branch_processes": (lambda v: v >= 1, "an integer >= 1"),
     "network.encoding_size": (lambda v: v >= 1, "an integer >= 1"),
     "network.hidden_layers": (lambda v: all(size >= 1 for size in v), "a list of integers >= 1"),
     "network.representation_layers": (lambda v: all(size >= 1 for size in v), "a list of integers >= 1"),
