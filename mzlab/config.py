@@ -99,6 +99,18 @@ class SearchConfig:
     q_convention: str = "implementation"
     """``implementation``: score normalise(r + g V(child)), feed r + g V(node) to min-max (muzero-general,
     what the paper's agents used); ``pseudocode``: score r + g normalise(V(child)), feed V(node)."""
+    algorithm: str = "puct"
+    """``puct`` (MuZero: pUCT everywhere, act from the visit counts) or ``gumbel`` (Gumbel MuZero, Danihelka et
+    al. 2022, as mctx's ``gumbel_muzero_policy``: Gumbel-top-k + sequential halving at the root, deterministic
+    interior selection, improved-policy targets, act with the sequential-halving winner)."""
+    max_num_considered_actions: int = 16
+    """Gumbel: root actions sampled without replacement (Gumbel-top-k) for sequential halving (mctx: 16)."""
+    gumbel_scale: float = 1.0
+    """Gumbel: scale of the root Gumbel noise when ``add_noise`` (mctx: 1.0); 0 = deterministic."""
+    gumbel_c_visit: float = 50.0
+    """Gumbel: ``c_visit`` of ``sigma(q) = (c_visit + max_b N(b)) c_scale q`` (mctx ``maxvisit_init``: 50)."""
+    gumbel_c_scale: float = 0.1
+    """Gumbel: ``c_scale`` of ``sigma`` (mctx ``value_scale``: 0.1)."""
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def reanalyse_batch(
                         rng=rng)
     with_policy = np.isin(ids, unrolled)
     buffer.refresh(ids[~with_policy], search.root_value[~with_policy])
-    buffer.refresh(ids[with_policy], search.root_value[with_policy], search.visit_distribution[with_policy])
+    buffer.refresh(ids[with_policy], search.root_value[with_policy], search.policy_target[with_policy])
     fresh = buffer.gather(batch.position_ids[:, 0], rng, weights=batch.weights)
     # same moves (keeps the random ones past the end); observations do not change
     return dataclasses.replace(fresh, actions=batch.actions, unroll_observations=batch.unroll_observations)

@@ -2,7 +2,9 @@
 
 Each move: one :func:`~mzlab.search.mcts.run_search` over the ``[B]`` current observations (Dirichlet noise at
 the roots as configured), actions drawn from the root visits with the visit temperature of the current
-training step (paper Eq. 1), one batched simulator step. Finished games (terminated, truncated or at
+training step (paper Eq. 1), one batched simulator step. With ``search.algorithm = gumbel`` the action is the
+sequential-halving winner (exploration from the root Gumbel noise, no temperature) and the stored policy is the
+search's improved policy. Finished games (terminated, truncated or at
 ``env.max_episode_steps``) go to the replay buffer with their observations, actions, rewards, root visit
 distributions and root values; their actor restarts from a fresh seed drawn from the self-play generator.
 """
@@ -15,7 +17,7 @@ import numpy as np
 
 from mzlab.config import ExperimentConfig
 from mzlab.envs.simulator import Simulator
-from mzlab.search.acting import select_action, visit_temperature
+from mzlab.search.acting import search_actions, visit_temperature
 from mzlab.search.mcts import run_search
 from mzlab.search.types import Model
 from mzlab.training.replay import ReplayBuffer
@@ -66,7 +68,7 @@ class SelfPlay:
         search = run_search(model, self.observations, config=self.config.search, rng=self.rng,
                             snapshots=self.snapshots)
         temperature = visit_temperature(training_step, self.config.training)
-        actions = select_action(search.visit_counts, temperature, self.rng)
+        actions = search_actions(search, temperature, self.rng)
         step = self.simulator.step_snapshots(self.snapshots, actions)
         self.num_env_steps += self.num_actors
         finished: list[FinishedGame] = []
@@ -77,7 +79,7 @@ class SelfPlay:
             trajectory.actions.append(actions[actor])
             trajectory.rewards.append(step.rewards[actor])
             trajectory.root_values.append(search.root_value[actor])
-            trajectory.policies.append(search.visit_distribution[actor])
+            trajectory.policies.append(search.policy_target[actor])
             if step.terminated[actor] or step.truncated[actor] or len(trajectory.actions) >= limit:
                 rewards = np.asarray(trajectory.rewards, dtype=np.float64)
                 buffer.add_game(np.stack(trajectory.observations), np.asarray(trajectory.actions), rewards,
