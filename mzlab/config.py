@@ -63,6 +63,9 @@ class NetworkConfig:
     """ResNet only: channels of the residual trunk."""
     downsample: bool = True
     """ResNet only: downsample 96x96 frames to 6x6 as in EfficientZero."""
+    state_norm: bool = True
+    """Min-max scale every latent to [0, 1] per sample after ``h`` and each ``g`` (muzero-general, MuZero's
+    appendix); ``False`` leaves latents unscaled (EfficientZero's ``state_norm=False``)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,12 @@ class ReplayConfig:
     """Priority exponent alpha."""
     priority_beta: float = 1.0
     """Importance-weight exponent beta (weights normalised by their maximum)."""
+    priority_beta_schedule: str = "constant"
+    """``constant`` (beta as given, muzero-general) or ``linear`` (beta rises linearly from ``priority_beta`` at
+    step 0 to 1 at ``training.training_steps``, EfficientZero's ``LinearSchedule``)."""
+    new_priority: str = "value_error"
+    """Priority of a newly stored position: ``value_error`` (|nu - z|, muzero-general) or ``max`` (the largest
+    priority in the buffer, 1 when empty; EfficientZero's ``use_max_priority``)."""
     num_unroll_steps: int = 10
     """Unroll length K."""
     td_steps: int = 50
@@ -138,6 +147,22 @@ class TrainingConfig:
     """SGD momentum (unused by Adam)."""
     value_loss_weight: float = 1.0
     """Weight of the value loss."""
+    lr_warmup_steps: int = 0
+    """Linear learning-rate warm-up from 0 over this many steps; the decay then counts from its end."""
+    lr_decay_style: str = "continuous"
+    """``continuous``: lr0 * rate ** (s / lr_decay_steps) (muzero-general); ``staircase``:
+    lr0 * rate ** floor(s / lr_decay_steps) (EfficientZero); ``s`` = steps after the warm-up."""
+    max_grad_norm: float = 0.0
+    """Clip the global gradient norm to this value before each step; 0 disables clipping."""
+    gradient_scale_mode: str = "dynamics_input"
+    """Where the 1/2 gradient scale of the dynamics sits: ``dynamics_input`` (on the latent entering every
+    dynamics step, the first included: the paper's text), ``pseudocode`` (entering every dynamics step but the
+    first: MuZero's published pseudocode) or ``latent_hook`` (on every dynamics output, so the value and policy
+    gradients reaching g are halved too: muzero-general and EfficientZero)."""
+    unroll_loss_scale: str = "fixed"
+    """Scale of the unrolled losses: ``fixed`` (1/K on steps k >= 1, the pseudocode), ``steps_left``
+    (1/min(K, T - t + 1) on steps k >= 1, T the game's moves and t the sampled position: muzero-general) or
+    ``whole`` (1/K on every step, k = 0 included: EfficientZero)."""
     checkpoint_interval: int = 1000
     """Learner steps between kept checkpoints."""
     num_actors: int = 16

@@ -264,6 +264,11 @@ _CHOICES = {
     "replay.reanalyse_mode": ("network_value", "search"),
     "replay.capacity_unit": ("games", "transitions"),
     "training.optimizer": ("adam", "sgd"),
+    "training.lr_decay_style": ("continuous", "staircase"),
+    "training.gradient_scale_mode": ("dynamics_input", "pseudocode", "latent_hook"),
+    "training.unroll_loss_scale": ("fixed", "steps_left", "whole"),
+    "replay.priority_beta_schedule": ("constant", "linear"),
+    "replay.new_priority": ("value_error", "max"),
     "training.device": ("cpu", "cuda", "auto"),
 }
 
@@ -301,6 +306,8 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "training.lr_decay_rate": (lambda v: 0.0 < v <= 1.0, "a number in (0, 1] (1 disables decay)"),
     "training.lr_decay_steps": (lambda v: v >= 1, "an integer >= 1"),
     "training.weight_decay": (lambda v: v >= 0.0, "a number >= 0"),
+    "training.lr_warmup_steps": (lambda v: v >= 0, "an integer >= 0"),
+    "training.max_grad_norm": (lambda v: v >= 0.0, "a number >= 0 (0 disables clipping)"),
     "training.momentum": (lambda v: 0.0 <= v < 1.0, "a number in [0, 1)"),
     "training.value_loss_weight": (lambda v: v >= 0.0, "a number >= 0"),
     "training.checkpoint_interval": (lambda v: v >= 1, "an integer >= 1"),

@@ -1,8 +1,9 @@
 """The learner: one optimiser step of MuZero's unrolled loss per sampled batch.
 
 Adam (or SGD with momentum) with L2 weight decay, learning rate ``lr0 * rate ** (step / decay_steps)``
-(exponential decay, set before every step). Returns new priorities ``|v_pred - z|`` for every unrolled
-position. The optimiser state round-trips through flat tensors (safetensors-friendly, no pickle).
+(exponential decay, set before every step; optionally after a linear warm-up and in whole decay periods as
+EfficientZero), optional clipping of the gradient norm. Returns new priorities ``|v_pred - z|`` for every
+unrolled position. The optimiser state round-trips through flat tensors (safetensors-friendly, no pickle).
 """
 
 from __future__ import annotations
@@ -13,15 +14,27 @@ import torch
 from mzlab.config import ExperimentConfig
 from mzlab.errors import MzlabError
 from mzlab.networks.inputs import observations_to_tensor
-from mzlab.training.losses import unroll_loss
+from mzlab.training.losses import unroll_loss, unroll_step_weights
 from mzlab.training.replay import Batch
 
-__all__ = ["Learner", "learning_rate"]
+__all__ = ["Learner", "learning_rate", "moves_left"]
 
 
-def learning_rate(step: int, *, initial: float, decay_rate: float, decay_steps: int) -> float:
-    """``initial * decay_rate ** (step / decay_steps)``."""
-    return initial * decay_rate ** (step / decay_steps)
+def learning_rate(step: int, *, initial: float, decay_rate: float, decay_steps: int, warmup_steps: int = 0,
+                  staircase: bool = False) -> float:
+    """``initial * step / warmup_steps`` during the warm-up, then ``initial * decay_rate ** (s / decay_steps)``
+    with ``s = step - warmup_steps`` (``floor(s / decay_steps)`` with ``staircase``, EfficientZero's
+    ``adjust_lr``). Without warm-up and staircase: ``initial * decay_rate ** (step / decay_steps)``."""
+    if step < warmup_steps:
+        return initial * step / warmup_steps
+    periods = (step - warmup_steps) / decay_steps
+    return initial * decay_rate ** (int(periods) if staircase else periods)
+
+
+def moves_left(inside: np.ndarray) -> np.ndarray:
+    """``min(T - t, K + 1)`` for each row of ``inside[B, K+1]`` (which unrolled positions lie in the game);
+    enough for every use, which clips at ``K``."""
+    return inside.sum(axis=1)
 
 
 class Learner:
@@ -48,7 +61,8 @@ class Learner:
     def current_learning_rate(self) -> float:
         training = self.config.training
         return learning_rate(self.step, initial=training.learning_rate, decay_rate=training.lr_decay_rate,
-                             decay_steps=training.lr_decay_steps)
+                             decay_steps=training.lr_decay_steps, warmup_steps=training.lr_warmup_steps,
+                             staircase=training.lr_decay_style == "staircase")
 
     def _tensor(self, array: np.ndarray, dtype: torch.dtype | None = None) -> torch.Tensor:
         return torch.as_tensor(array, dtype=dtype, device=self.device)
@@ -60,6 +74,9 @@ class Learner:
             group["lr"] = self.current_learning_rate()
         # the same conversion as LearnedModel uses in the search (the same inputs in acting and learning)
         observations = observations_to_tensor(batch.observations, self.device)
+        training = self.config.training
+        step_weights = unroll_step_weights(training.unroll_loss_scale, batch.actions.shape[1],
+                                           self._tensor(moves_left(batch.inside)))
         loss = unroll_loss(
             self.network,
             observations,
@@ -68,11 +85,15 @@ class Learner:
             self._tensor(batch.target_rewards),
             self._tensor(batch.target_policies),
             self._tensor(batch.weights),
-            value_loss_weight=self.config.training.value_loss_weight,
+            value_loss_weight=training.value_loss_weight,
             support_size=self.config.network.support_size,
+            gradient_scale_mode=training.gradient_scale_mode,
+            step_weights=step_weights,
         )
         self.optimizer.zero_grad(set_to_none=True)
         loss.total.backward()
+        if training.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(self.network.parameters(), training.max_grad_norm)
         self.optimizer.step()
         self.step += 1
         priorities = np.abs(loss.predicted_values.cpu().numpy() - batch.target_values)
