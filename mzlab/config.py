@@ -190,13 +190,20 @@ class ExperimentConfig:
     """One seed drives numpy, torch and the environments."""
 
 
+MUZERO_GENERAL_TRAINING = {"gradient_scale_mode": "latent_hook", "unroll_loss_scale": "steps_left", "num_actors": 1}
+"""What the paper's vector agents trained with (muzero-general's ``trainer.py``, ``games/*.py``: ``num_workers
+= 1``); see docs/config.md."""
+
+
 def _cartpole() -> ExperimentConfig:
-    return ExperimentConfig()
+    # muzero-general games/cartpole.py: max_moves = 500, ratio = 1.5 (learner steps per played step)
+    return ExperimentConfig(training=TrainingConfig(train_ratio=1.5, **MUZERO_GENERAL_TRAINING))
 
 
 def _lunarlander() -> ExperimentConfig:
     return ExperimentConfig(
-        env=EnvConfig(name="lunarlander", discount=0.999, reward_scale=1.0 / 3.0, max_episode_steps=1000),
+        # muzero-general games/lunarlander.py: max_moves = 700; ratio = None (unthrottled; see docs/config.md)
+        env=EnvConfig(name="lunarlander", discount=0.999, reward_scale=1.0 / 3.0, max_episode_steps=700),
         network=NetworkConfig(encoding_size=10, hidden_layers=(64,)),
         replay=ReplayConfig(td_steps=30),
         training=TrainingConfig(
@@ -206,6 +213,7 @@ def _lunarlander() -> ExperimentConfig:
             lr_decay_rate=1.0,
             temperature_steps=(),
             temperatures=(0.35,),
+            **MUZERO_GENERAL_TRAINING,
         ),
     )
 
