@@ -84,6 +84,7 @@ class Atari(Simulator):
         self.num_actions = len(self._actions)
         self.observation_shape = (3 * self.frame_stack, self.frame_size, self.frame_size)
         self.observation_dtype = np.dtype(np.uint8)
+        self.stacked_frames = self.frame_stack
         height, width = self._ale.getScreenDims()
         self._screens = np.zeros((2, height, width, 3), dtype=np.uint8)
         self._snapshot: AtariSnapshot | None = None

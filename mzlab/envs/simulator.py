@@ -60,6 +60,9 @@ class Simulator(abc.ABC):
     discount: float
     observation_dtype: np.dtype = np.dtype(np.float32)
     """float32 for vector observations; uint8 for frames (Atari), which networks scale by 1/255."""
+    stacked_frames: int = 1
+    """Observations are this many frames stacked along axis 0, oldest first, each new observation dropping the
+    oldest frame (Atari: ``frame_stack``); the replay buffer then stores every frame once."""
 
     @abc.abstractmethod
     def reset(self, seed: int) -> np.ndarray:

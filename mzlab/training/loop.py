@@ -70,7 +70,8 @@ class Trainer:
         first_observation = self.simulator.reset(0)
         self.buffer = ReplayBuffer(config.replay, observation_shape=self.simulator.observation_shape,
                                    observation_dtype=np.asarray(first_observation).dtype,
-                                   num_actions=self.simulator.num_actions, discount=config.env.discount)
+                                   num_actions=self.simulator.num_actions, discount=config.env.discount,
+                                   frame_stack=self.simulator.stacked_frames)
         self.self_play: SelfPlay | None = None
         self.env_steps = 0
         self.games = 0
@@ -148,7 +149,9 @@ class Trainer:
         self._recent_returns.extend(game.episode_return for game in finished)
 
     def _train_step(self) -> None:
-        batch = self.buffer.sample(self.config.training.batch_size, self.replay_rng)
+        training = self.config.training
+        beta = self.buffer.priority_beta(self.learner.step, training.training_steps)
+        batch = self.buffer.sample(training.batch_size, self.replay_rng, beta=beta)
         if self.config.replay.reanalyse_fraction > 0:
             self.network.eval()
             batch = reanalyse_batch(batch, self.buffer, self.model, search_config=self.config.search,

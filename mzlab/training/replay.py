@@ -3,8 +3,11 @@
 Every stored move lives in flat, growable numpy arrays, addressed by a *global position id* that only ever
 grows; the live region is the games still in the buffer, oldest evicted first (capacity in ``games`` or in
 ``transitions``). Only the first observation of an unroll is ever read, so sampling gathers ``[B]``
-observations plus small scalar targets, all vectorised. The buffer saves itself as plain ``.npz`` arrays
-(loaded with ``allow_pickle=False``).
+observations plus small scalar targets, all vectorised. Observations made of ``frame_stack`` stacked frames
+(Atari) are stored one frame per position plus the older frames of each game's first observation
+(:mod:`mzlab.training.frames`) and re-stacked when read: 4x less memory, the same bytes. With a capacity in
+transitions the arrays grow to at most 10% above it and are compacted in place. The buffer saves itself as
+plain ``.npz`` arrays (loaded with ``allow_pickle=False``).
 """
 
 from __future__ import annotations
@@ -18,12 +21,19 @@ import numpy as np
 
 from mzlab.config import ReplayConfig
 from mzlab.errors import MzlabError
+from mzlab.training.frames import frame_shape, split_stacked, stack_frames
 from mzlab.training.targets import n_step_value_targets, unroll_indices
 
 __all__ = ["Batch", "ReplayBuffer", "PRIORITY_EPSILON"]
 
 PRIORITY_EPSILON = 1e-6
 """Floor added to every priority so that no stored position has probability 0."""
+
+CAPACITY_SLACK = 1.1
+"""With ``capacity_unit = transitions`` the arrays hold at most this many times the capacity (plus one game)."""
+
+_COMPACT_CHUNK = 4096
+"""Rows moved at a time by the in-place compaction (bounds its temporary memory)."""
 
 
 @dataclass(frozen=True)
@@ -61,12 +71,18 @@ class ReplayBuffer:
         observation_dtype: np.dtype | type,
         num_actions: int,
         discount: float,
+        frame_stack: int = 1,
     ):
+        """``frame_stack``: observations are that many frames stacked along axis 0, each move shifting in one new
+        frame (a simulator's ``stacked_frames``); every frame is then stored once."""
         self.config = config
         self.num_actions = num_actions
         self.discount = discount
         self.observation_shape = tuple(observation_shape)
-        self._arrays = _empty_arrays(0, self.observation_shape, np.dtype(observation_dtype), num_actions)
+        self.frame_stack = int(frame_stack)
+        self._frame_shape = frame_shape(self.observation_shape, self.frame_stack)
+        self._prefixes: dict[int, np.ndarray] = {}  # game start id -> older frames of its first observation
+        self._arrays = _empty_arrays(0, self._frame_shape, np.dtype(observation_dtype), num_actions)
         self._base = 0  # global id of physical row 0
         self._low = 0  # first live global id
         self._high = 0  # one past the last live global id
@@ -90,6 +106,14 @@ class ReplayBuffer:
         if length == 0:
             return
         targets = n_step_value_targets(rewards, root_values, discount=self.discount, td_steps=self.config.td_steps)
+        observations = np.asarray(observations)
+        if self.frame_stack > 1:
+            observations, self._prefixes[self._high] = split_stacked(observations, self.frame_stack)
+        if self.config.new_priority == "max":
+            live = self._arrays["scores"][self._low - self._base:self._high - self._base]
+            scores = np.full(length, live.max() if len(live) else 1.0)
+        else:
+            scores = (np.abs(np.asarray(root_values) - targets) + PRIORITY_EPSILON) ** self.config.priority_alpha
         self._reserve(length)
         rows = slice(self._high - self._base, self._high - self._base + length)
         a = self._arrays
@@ -99,7 +123,7 @@ class ReplayBuffer:
         a["root_values"][rows] = root_values
         a["policies"][rows] = policies
         a["value_targets"][rows] = targets
-        a["scores"][rows] = (np.abs(np.asarray(root_values) - targets) + PRIORITY_EPSILON) ** self.config.priority_alpha
+        a["scores"][rows] = scores
         a["game_start"][rows] = self._high
         a["game_length"][rows] = length
         self._games.append((self._high, length))
@@ -114,6 +138,7 @@ class ReplayBuffer:
             len(self._games) > self.config.capacity if by_games else self.num_transitions > self.config.capacity
         ):
             start, length = self._games.popleft()
+            self._prefixes.pop(start, None)
             self._low = start + length
 
     def _reserve(self, length: int) -> None:
@@ -121,13 +146,26 @@ class ReplayBuffer:
         capacity = len(self._arrays["actions"])
         if self._high - self._base + length <= capacity:
             return
-        new_capacity = max(2 * (used + length), 1024) if used + length > capacity // 2 else capacity
-        fresh = _empty_arrays(new_capacity, self.observation_shape, self._arrays["observations"].dtype,
-                              self.num_actions)
-        live = slice(self._low - self._base, self._high - self._base)
-        for name in _FIELDS:
-            fresh[name][:used] = self._arrays[name][live]
-        self._arrays = fresh
+        needed = used + length
+        if self.config.capacity_unit == "transitions":
+            grown = max(needed, min(max(2 * needed, 1024), int(CAPACITY_SLACK * self.config.capacity) + length))
+            keep = needed <= capacity
+        else:
+            grown = max(2 * needed, 1024)
+            keep = needed <= capacity // 2
+        if keep:  # move the live rows to the front, in place
+            shift = self._low - self._base
+            for name in _FIELDS:
+                array = self._arrays[name]
+                for begin in range(0, used, _COMPACT_CHUNK):
+                    end = min(begin + _COMPACT_CHUNK, used)
+                    array[begin:end] = array[shift + begin:shift + end]
+        else:
+            fresh = _empty_arrays(grown, self._frame_shape, self._arrays["observations"].dtype, self.num_actions)
+            live = slice(self._low - self._base, self._high - self._base)
+            for name in _FIELDS:
+                fresh[name][:used] = self._arrays[name][live]
+            self._arrays = fresh
         self._base = self._low
 
     # Reading ----------------------------------------------------------------------------------------------
@@ -140,11 +178,34 @@ class ReplayBuffer:
     def num_transitions(self) -> int:
         return self._high - self._low
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the stored arrays (allocated rows included) and the frame prefixes."""
+        return sum(array.nbytes for array in self._arrays.values()) + sum(p.nbytes for p in self._prefixes.values())
+
     def _rows(self, ids: np.ndarray) -> np.ndarray:
         return np.asarray(ids) - self._base
 
-    def sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
-        """Sample ``batch_size`` positions (prioritised if configured) with their unrolled targets."""
+    def _observations(self, ids: np.ndarray) -> np.ndarray:
+        """Observations ``[N, *observation_shape]`` of the live positions ``ids[N]`` (re-stacked frames)."""
+        rows = self._rows(ids)
+        frames = self._arrays["observations"]
+        if self.frame_stack == 1:
+            return frames[rows]
+        starts = self._arrays["game_start"][rows]
+        return stack_frames(frames, rows, np.asarray(ids) - starts, self._prefixes, starts, self.frame_stack)
+
+    def priority_beta(self, training_step: int, training_steps: int) -> float:
+        """Importance-weight exponent at ``training_step``: ``replay.priority_beta`` (``constant``) or rising
+        linearly from it to 1 at ``training_steps`` (``linear``, EfficientZero's ``LinearSchedule``)."""
+        beta = self.config.priority_beta
+        if self.config.priority_beta_schedule == "linear":
+            beta += min(training_step / max(training_steps, 1), 1.0) * (1.0 - beta)
+        return beta
+
+    def sample(self, batch_size: int, rng: np.random.Generator, *, beta: float | None = None) -> Batch:
+        """Sample ``batch_size`` positions (prioritised if configured) with their unrolled targets; ``beta``
+        overrides ``replay.priority_beta`` (see :meth:`priority_beta`)."""
         if self.num_transitions == 0:
             raise MzlabError("replay buffer is empty; self-play must store a game before training")
         config = self.config
@@ -155,7 +216,8 @@ class ReplayBuffer:
             cumulative = np.cumsum(scores)
             picks = np.searchsorted(cumulative, rng.random(batch_size) * cumulative[-1], side="right")
             picks = np.minimum(picks, count - 1)
-            weights = (count * scores[picks] / cumulative[-1]) ** (-config.priority_beta)
+            beta = config.priority_beta if beta is None else beta
+            weights = (count * scores[picks] / cumulative[-1]) ** (-beta)
             weights = weights / weights.max()
         else:
             picks = rng.integers(0, count, size=batch_size)
@@ -182,7 +244,7 @@ class ReplayBuffer:
         random_actions = rng.integers(0, self.num_actions, size=(len(ids), K))
         actions = np.where(previous_inside[:, 1:], a["actions"][previous_rows[:, 1:]], random_actions)
         return Batch(
-            observations=a["observations"][rows],
+            observations=self._observations(ids),
             actions=actions.astype(np.int64),
             target_values=values.astype(np.float32),
             target_rewards=rewards.astype(np.float32),
@@ -209,7 +271,7 @@ class ReplayBuffer:
 
     def observations_at(self, ids: np.ndarray) -> np.ndarray:
         """Stored observations ``[N, ...]`` of the live global position ``ids[N]``."""
-        return self._arrays["observations"][self._rows(ids)]
+        return self._observations(np.asarray(ids))
 
     def refresh(self, ids: np.ndarray, root_values: np.ndarray, policies: np.ndarray | None = None) -> None:
         """Reanalyse: replace ``nu`` (and ``pi``) at live, distinct ``ids[N]`` and update the value targets.
@@ -241,6 +303,10 @@ class ReplayBuffer:
         games = np.array(list(self._games), dtype=np.int64).reshape(-1, 2)
         games[:, 0] -= self._low
         counters = np.array([self.num_games_added, self.num_transitions_added], dtype=np.int64)
+        arrays["frame_stack"] = np.array([self.frame_stack], dtype=np.int64)
+        if self.frame_stack > 1:  # observations hold the newest frames; each game's older first frames:
+            arrays["prefix_frames"] = np.stack([self._prefixes[start] for start, _ in self._games]) if self._games \
+                else np.zeros((0, self.frame_stack - 1, *self._frame_shape), self._arrays["observations"].dtype)
         if isinstance(path, str | Path):
             with open(path, "wb") as handle:
                 np.savez(handle, games=games, counters=counters, **arrays)
@@ -248,28 +314,54 @@ class ReplayBuffer:
             np.savez(path, games=games, counters=counters, **arrays)
 
     def load(self, path: Path) -> None:
-        """Replace the contents by a buffer written by :meth:`save`."""
+        """Replace the contents by a buffer written by :meth:`save`. Files written before frames were stored once
+        (full observations, no ``frame_stack`` array) load too: their observations are split into frames."""
         try:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in _FIELDS}
                 games = data["games"]
                 counters = data["counters"]
-        except (OSError, ValueError, KeyError) as error:
+                stored_stack = int(data["frame_stack"][0]) if "frame_stack" in data.files else None
+                prefix_frames = data["prefix_frames"] if "prefix_frames" in data.files else None
+        except (OSError, ValueError, KeyError, IndexError) as error:
             raise MzlabError(f"replay buffer file {path} is unreadable or corrupted: {error}") from error
+        games = [(int(start), int(length)) for start, length in games]
+        prefixes: dict[int, np.ndarray] = {}
+        observations = arrays["observations"]
+        if stored_stack is None and self.frame_stack > 1:  # older file: full stacked observations
+            if observations.shape[1:] != self.observation_shape:
+                raise MzlabError(f"replay buffer file {path}: observations {observations.shape[1:]} do not match "
+                                 f"this run's {self.observation_shape}")
+            frames = np.empty((len(observations), *self._frame_shape), dtype=observations.dtype)
+            for start, length in games:
+                frames[start:start + length], prefixes[start] = split_stacked(observations[start:start + length],
+                                                                              self.frame_stack)
+            arrays["observations"] = frames
+        elif stored_stack is not None and stored_stack != self.frame_stack:
+            raise MzlabError(f"replay buffer file {path} stores observations of {stored_stack} stacked frame(s); "
+                             f"this run's environment stacks {self.frame_stack}")
+        elif self.frame_stack > 1:
+            if prefix_frames is None or len(prefix_frames) != len(games):
+                raise MzlabError(f"replay buffer file {path} is corrupted: frame prefixes missing or incomplete")
+            prefixes = {start: prefix_frames[index] for index, (start, _) in enumerate(games)}
+        if arrays["observations"].shape[1:] != self._frame_shape:
+            raise MzlabError(f"replay buffer file {path}: stored frames {arrays['observations'].shape[1:]} do not "
+                             f"match this run's {self._frame_shape}")
         count = len(arrays["actions"])
-        self._arrays = _empty_arrays(max(count, 1024), self.observation_shape, arrays["observations"].dtype,
+        self._arrays = _empty_arrays(max(count, 1024), self._frame_shape, arrays["observations"].dtype,
                                      self.num_actions)
         for name in _FIELDS:
             self._arrays[name][:count] = arrays[name]
         self._base, self._low, self._high = 0, 0, count
-        self._games = deque((int(start), int(length)) for start, length in games)
+        self._games = deque(games)
+        self._prefixes = prefixes
         self.num_games_added, self.num_transitions_added = (int(c) for c in counters)
 
 
-def _empty_arrays(capacity: int, observation_shape: tuple[int, ...], observation_dtype: np.dtype,
+def _empty_arrays(capacity: int, frame_shape: tuple[int, ...], observation_dtype: np.dtype,
                   num_actions: int) -> dict[str, np.ndarray]:
     return {
-        "observations": np.zeros((capacity, *observation_shape), dtype=observation_dtype),
+        "observations": np.zeros((capacity, *frame_shape), dtype=observation_dtype),  # newest frames
         "actions": np.zeros(capacity, dtype=np.int64),
         "rewards": np.zeros(capacity, dtype=np.float32),
         "root_values": np.zeros(capacity, dtype=np.float32),
