@@ -124,7 +124,13 @@ class ReplayConfig:
     reanalyse_mode: str = "network_value"
     """``network_value``: the bootstrap value nu_{t+n} of the n-step target is the latest network's value
     f(h(o_{t+n})) (muzero-general's ``use_last_model_value``, what the paper's agents used); ``search``: a new
-    noise-free search at t+k (nu and pi) and at t+k+n (nu), MuZero Reanalyse."""
+    noise-free search at t+k (nu and pi) and at t+k+n (nu), MuZero Reanalyse; ``policy_search``: nu_{t+n} from the
+    value network as ``network_value`` and pi_{t+k} from a new search with root noise as in self-play
+    (EfficientZero's reanalysis of policies, ``revisit_policy_search_rate``)."""
+    target_network_interval: int = 0
+    """0: reanalyse with the latest network; N > 0: with a target network whose weights are refreshed every N
+    learner steps to the weights of N steps before (lagging N to 2N steps; EfficientZero's
+    ``target_model_interval``)."""
 
 
 @dataclass(frozen=True)
@@ -218,19 +224,37 @@ def _lunarlander() -> ExperimentConfig:
     )
 
 
+EFFICIENTZERO_TRAINING_STEPS = 500_000
+"""The paper's Breakout run: EfficientZero's Atari configuration extended to 500k learner steps."""
+
+
 def _breakout() -> ExperimentConfig:
+    # EfficientZero config/atari/__init__.py, core/config.py, core/train.py, main.py/train.sh (docs/config.md)
+    steps = EFFICIENTZERO_TRAINING_STEPS
     return ExperimentConfig(
-        env=EnvConfig(name="breakout", discount=0.997, max_episode_steps=27_000, clip_rewards=True),
-        network=NetworkConfig(kind="resnet", support_size=300),
-        replay=ReplayConfig(capacity=100_000, capacity_unit="transitions", num_unroll_steps=5, td_steps=5),
+        env=EnvConfig(name="breakout", discount=0.997**4, max_episode_steps=12_000 // 4, clip_rewards=True,
+                      episodic_life=True),
+        network=NetworkConfig(kind="resnet", support_size=300, state_norm=False),
+        search=SearchConfig(dirichlet_alpha=0.3),
+        replay=ReplayConfig(capacity=100_000, capacity_unit="transitions", num_unroll_steps=5, td_steps=5,
+                            priority_alpha=0.6, priority_beta=0.4, priority_beta_schedule="linear",
+                            new_priority="max", reanalyse_mode="policy_search", reanalyse_fraction=0.99,
+                            target_network_interval=200),
         training=TrainingConfig(
-            training_steps=500_000,
+            training_steps=steps,
             batch_size=256,
             optimizer="sgd",
             learning_rate=0.2,
+            lr_warmup_steps=int(0.01 * steps),
+            lr_decay_style="staircase",
             lr_decay_rate=0.1,
-            lr_decay_steps=350_000,
+            lr_decay_steps=100_000,
+            max_grad_norm=5.0,
+            gradient_scale_mode="latent_hook",
+            unroll_loss_scale="whole",
             value_loss_weight=0.25,
+            num_actors=4,
+            train_ratio=steps / 100_000,
             temperature_steps=(),
             temperatures=(1.0,),
         ),

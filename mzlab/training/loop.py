@@ -28,7 +28,7 @@ from mzlab.runs import RunDirectory
 from mzlab.search.acting import visit_temperature
 from mzlab.search.learned_model import LearnedModel
 from mzlab.training.learner import Learner
-from mzlab.training.reanalyse import reanalyse_batch
+from mzlab.training.reanalyse import TargetNetwork, reanalyse_batch
 from mzlab.training.replay import ReplayBuffer
 from mzlab.training.self_play import SelfPlay
 
@@ -67,6 +67,10 @@ class Trainer:
         self.network.to(self.device)
         self.learner = Learner(self.network, config)
         self.model = LearnedModel(self.network, discount=config.env.discount, device=self.device)
+        interval = config.replay.target_network_interval
+        self.target = TargetNetwork(self.network, interval) if interval > 0 else None
+        self.reanalyse_model = self.model if self.target is None else LearnedModel(
+            self.target.network, discount=config.env.discount, device=self.device)
         first_observation = self.simulator.reset(0)
         self.buffer = ReplayBuffer(config.replay, observation_shape=self.simulator.observation_shape,
                                    observation_dtype=np.asarray(first_observation).dtype,
@@ -154,7 +158,9 @@ class Trainer:
         batch = self.buffer.sample(training.batch_size, self.replay_rng, beta=beta)
         if self.config.replay.reanalyse_fraction > 0:
             self.network.eval()
-            batch = reanalyse_batch(batch, self.buffer, self.model, search_config=self.config.search,
+            if self.target is not None:
+                self.target.update(self.learner.step, self.network)
+            batch = reanalyse_batch(batch, self.buffer, self.reanalyse_model, search_config=self.config.search,
                                     fraction=self.config.replay.reanalyse_fraction,
                                     td_steps=self.config.replay.td_steps, rng=self.reanalyse_rng,
                                     mode=self.config.replay.reanalyse_mode)

@@ -273,8 +273,9 @@ class ReplayBuffer:
         """Stored observations ``[N, ...]`` of the live global position ``ids[N]``."""
         return self._observations(np.asarray(ids))
 
-    def refresh(self, ids: np.ndarray, root_values: np.ndarray, policies: np.ndarray | None = None) -> None:
-        """Reanalyse: replace ``nu`` (and ``pi``) at live, distinct ``ids[N]`` and update the value targets.
+    def refresh(self, ids: np.ndarray, root_values: np.ndarray | None, policies: np.ndarray | None = None) -> None:
+        """Reanalyse: replace ``nu`` (and ``pi``) at live, distinct ``ids[N]`` and update the value targets
+        (``root_values=None``: only ``pi``).
 
         ``nu_p`` enters only the target of position ``p - n`` of the same game (``z_{p-n}`` bootstraps from it
         with weight ``gamma^n``), so each target moves by ``gamma^n (nu_new - nu_old)``: exact, and O(N).
@@ -282,6 +283,9 @@ class ReplayBuffer:
         keep = ids >= self._low
         ids = np.asarray(ids)[keep]
         rows = self._rows(ids)
+        if root_values is None:  # policies only
+            self._arrays["policies"][rows] = policies[keep]
+            return
         new_values = np.asarray(root_values, dtype=np.float64)[keep]
         delta = new_values - self._arrays["root_values"][rows]
         self._arrays["root_values"][rows] = new_values
