@@ -84,6 +84,12 @@ class Simulator(abc.ABC):
     def observe(self) -> np.ndarray:
         """Observation of the current state."""
 
+    def continue_episode(self, snapshot: object) -> tuple[object, np.ndarray] | None:
+        """The training episode that follows the ended ``snapshot`` in the same game, as ``(snapshot,
+        observation)``, or ``None`` when a new game must start (the default; Atari with ``episodic_life``
+        continues after a lost life)."""
+        return None
+
     # Batched, pure operations over snapshots -------------------------------------------------------------
 
     def reset_snapshots(self, seeds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
