@@ -29,8 +29,8 @@ from mzlab.networks.inputs import observations_to_tensor
 from mzlab.runs import RunDirectory
 from mzlab.search.learned_model import LearnedModel
 from mzlab.training.learner import moves_left
-from mzlab.training.losses import unroll_loss, unroll_step_weights
 from mzlab.training.loop import Trainer
+from mzlab.training.losses import unroll_loss, unroll_step_weights
 
 TOLERANCE = 1e-3
 """Largest relative difference (to the largest magnitude of the tensor) accepted between CUDA and CPU."""
@@ -47,7 +47,8 @@ class _OutOfTime(Exception):
     pass
 
 
-def train_case(name: str, config: ExperimentConfig, *, steps: int, seconds: float, directory: Path) -> tuple[dict, Trainer]:
+def train_case(name: str, config: ExperimentConfig, *, steps: int, seconds: float,
+               directory: Path) -> tuple[dict, Trainer]:
     """Train ``steps`` learner steps (or until ``seconds``); throughput of the loop and of its parts."""
     config = validate(apply_overrides(config, [f"training.checkpoint_interval={max(steps, 1)}"]))
     run = RunDirectory.create_or_resume(directory / name, config)
@@ -102,7 +103,9 @@ def compare_with_cpu(trainer: Trainer) -> dict:
         for where, network in networks.items():
             device = next(network.parameters()).device
             network.train()
-            tensor = lambda array, dtype=None: torch.as_tensor(array, dtype=dtype, device=device)  # noqa: E731
+            def tensor(array, dtype=None, device=device):
+                return torch.as_tensor(array, dtype=dtype, device=device)
+
             loss = unroll_loss(
                 network, observations_to_tensor(batch.observations, device), tensor(batch.actions, torch.long),
                 tensor(batch.target_values), tensor(batch.target_rewards), tensor(batch.target_policies),

@@ -61,7 +61,8 @@ class FullyConnectedMuZero(MuZeroNetwork):
         """``g``: ``(latent[B, D], actions[B])`` -> (next scaled latent ``[B, D]``, reward logits ``[B, 2S+1]``)."""
         one_hot = torch.nn.functional.one_hot(actions.long(), self.num_actions).to(latent.dtype)
         raw = self.dynamics_state_net(torch.cat([latent, one_hot], dim=1))
-        return (scale_latent(raw) if self.state_norm else raw), self.dynamics_reward_net(raw)  # reward from the unscaled latent, as the reference
+        latent = scale_latent(raw) if self.state_norm else raw
+        return latent, self.dynamics_reward_net(raw)  # reward from the unscaled latent, as the reference
 
     def prediction(self, latent: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``f``: ``latent[B, D]`` -> (policy logits ``[B, A]``, value logits ``[B, 2S+1]``)."""
