@@ -6,7 +6,8 @@ grows; the live region is the games still in the buffer, oldest evicted first (c
 observations plus small scalar targets, all vectorised. Observations made of ``frame_stack`` stacked frames
 (Atari) are stored one frame per position plus the older frames of each game's first observation
 (:mod:`mzlab.training.frames`) and re-stacked when read: 4x less memory, the same bytes. With a capacity in
-transitions the arrays grow to at most 10% above it and are compacted in place. The buffer saves itself as
+transitions the arrays are allocated once at 10% above it (pages become resident as rows are written) and
+compacted in place. The buffer saves itself as
 plain ``.npz`` arrays (loaded with ``allow_pickle=False``).
 """
 
@@ -148,7 +149,8 @@ class ReplayBuffer:
             return
         needed = used + length
         if self.config.capacity_unit == "transitions":
-            grown = max(needed, min(max(2 * needed, 1024), int(CAPACITY_SLACK * self.config.capacity) + length))
+            # the bounded size at once: zeroed pages cost memory only once written, and no growth copies
+            grown = max(needed, int(CAPACITY_SLACK * self.config.capacity) + length)
             keep = needed <= capacity
         else:
             grown = max(2 * needed, 1024)
