@@ -175,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tiny", action="store_true", help="tiny networks, searches and budgets (seconds)")
     parser.add_argument("--breakout-steps", type=int, default=300)
     parser.add_argument("--cartpole-steps", type=int, default=1000)
-    parser.add_argument("--breakout-seconds", type=float, default=200.0, help="time budget of the Breakout run")
-    parser.add_argument("--cartpole-seconds", type=float, default=90.0)
+    parser.add_argument("--breakout-seconds", type=float, default=180.0, help="time budget of the Breakout run")
+    parser.add_argument("--cartpole-seconds", type=float, default=75.0)
     args = parser.parse_args(argv)
     if args.device == "cuda" and not torch.cuda.is_available():
         print(json.dumps({"case": "gpu_check", "skipped": True, "reason": "no CUDA device"}))
