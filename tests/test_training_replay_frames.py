@@ -157,3 +157,13 @@ def test_new_positions_at_max_priority_and_linear_beta():
     assert buffer.priority_beta(0, 1000) == pytest.approx(0.4)
     assert buffer.priority_beta(250, 1000) == pytest.approx(0.55)
     assert buffer.priority_beta(5000, 1000) == pytest.approx(1.0)
+
+
+def test_stored_frames_do_not_keep_the_stacked_game_alive():
+    """The buffer must own its frames: nothing it holds may be a view of the observations it was given."""
+    rng = np.random.default_rng(6)
+    observations = synthetic_game(rng, 12)
+    _, frames = buffers(ReplayConfig(), observations.shape[1:])
+    frames.add_game(observations, np.zeros(12, np.int64), np.zeros(12), np.zeros(12), np.full((12, 4), 0.25))
+    held = list(frames._arrays.values()) + list(frames._prefixes.values())
+    assert not any(np.shares_memory(array, observations) for array in held)

@@ -36,7 +36,8 @@ def split_stacked(observations: np.ndarray, stack: int) -> tuple[np.ndarray, np.
     if stack > 1 and not np.array_equal(frames[1:, :-1], frames[:-1, 1:]):
         raise MzlabError(f"replay: a game's observations are not {stack} frames stacked along axis 0 that shift "
                          "by one frame per move; the environment's stacked_frames does not match its observations")
-    return np.ascontiguousarray(frames[:, -1]), np.ascontiguousarray(frames[0, :-1])
+    # copies, never views: a view would keep the whole game's stacked observations alive
+    return frames[:, -1].copy(), frames[0, :-1].copy()
 
 
 def stack_frames(frames: np.ndarray, rows: np.ndarray, positions: np.ndarray, prefixes: Mapping[int, np.ndarray],
