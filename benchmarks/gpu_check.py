@@ -25,12 +25,11 @@ import torch
 
 from mzlab.config import ExperimentConfig, preset
 from mzlab.config_io import apply_overrides, validate
-from mzlab.networks.inputs import observations_to_tensor
 from mzlab.runs import RunDirectory
 from mzlab.search.learned_model import LearnedModel
-from mzlab.training.learner import moves_left
 from mzlab.training.loop import Trainer
-from mzlab.training.losses import unroll_loss, unroll_step_weights
+from mzlab.training.objectives.base import TrainingBatch
+from mzlab.training.objectives.muzero import muzero_loss
 
 TOLERANCE = 1e-3
 """Largest relative difference (to the largest magnitude of the tensor) accepted between CUDA and CPU."""
@@ -103,16 +102,7 @@ def compare_with_cpu(trainer: Trainer) -> dict:
         for where, network in networks.items():
             device = next(network.parameters()).device
             network.train()
-            def tensor(array, dtype=None, device=device):
-                return torch.as_tensor(array, dtype=dtype, device=device)
-
-            loss = unroll_loss(
-                network, observations_to_tensor(batch.observations, device), tensor(batch.actions, torch.long),
-                tensor(batch.target_values), tensor(batch.target_rewards), tensor(batch.target_policies),
-                tensor(batch.weights), value_loss_weight=config.training.value_loss_weight,
-                support_size=config.network.support_size, gradient_scale_mode=config.training.gradient_scale_mode,
-                step_weights=unroll_step_weights(config.training.unroll_loss_scale, batch.actions.shape[1],
-                                                 tensor(moves_left(batch.inside))))
+            loss = muzero_loss(network, TrainingBatch.from_replay(batch, device), config)
             gradients = torch.autograd.grad(loss.total, list(network.parameters()))
             network.eval()
             model = LearnedModel(network, discount=config.env.discount, device=device)

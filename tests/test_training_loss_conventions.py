@@ -25,8 +25,8 @@ import torch
 from mzlab.config import NetworkConfig, ReplayConfig
 from mzlab.networks.fully_connected import FullyConnectedMuZero
 from mzlab.networks.support import scalar_to_support
-from mzlab.training.learner import learning_rate, moves_left
-from mzlab.training.losses import cross_entropy, unroll_loss, unroll_step_weights
+from mzlab.training.learner import learning_rate
+from mzlab.training.losses import cross_entropy, moves_left, unroll_loss, unroll_step_weights
 from mzlab.training.replay import ReplayBuffer
 
 K = 2

@@ -17,7 +17,7 @@ import torch
 
 from mzlab.networks.support import scalar_to_support, support_to_scalar
 
-__all__ = ["LossOutput", "scale_gradient", "cross_entropy", "unroll_loss", "unroll_step_weights",
+__all__ = ["LossOutput", "scale_gradient", "cross_entropy", "unroll_loss", "unroll_step_weights", "moves_left",
            "DYNAMICS_GRADIENT_SCALE", "GRADIENT_SCALE_MODES", "UNROLL_LOSS_SCALES"]
 
 DYNAMICS_GRADIENT_SCALE = 0.5
@@ -44,6 +44,8 @@ class LossOutput:
     """Scalar, as ``value`` for the policy loss."""
     predicted_values: torch.Tensor
     """``[B, K+1]`` scalar value predictions along the unroll (detached), for new priorities."""
+    latents: tuple[torch.Tensor, ...] = ()
+    """The ``K+1`` latents ``s_0 .. s_K`` of the unroll (not detached), for objectives that add a loss on them."""
 
 
 def scale_gradient(tensor: torch.Tensor, scale: float) -> torch.Tensor:
@@ -54,6 +56,12 @@ def scale_gradient(tensor: torch.Tensor, scale: float) -> torch.Tensor:
 def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """``[...]`` cross-entropy of ``logits[..., C]`` against target distributions ``target[..., C]``."""
     return -(target * torch.log_softmax(logits, dim=-1)).sum(-1)
+
+
+def moves_left(inside):
+    """``min(T - t, K + 1)`` for each row of ``inside[B, K+1]`` (array or tensor: which unrolled positions lie
+    in the game); enough for :func:`unroll_step_weights`, which clips at ``K``."""
+    return inside.sum(1)
 
 
 def unroll_step_weights(mode: str, num_unroll_steps: int, moves_left: torch.Tensor) -> torch.Tensor:
@@ -140,4 +148,5 @@ def unroll_loss(
         reward=reward_loss.mean().detach(),
         policy=policy_loss.mean().detach(),
         predicted_values=predicted_values,
+        latents=tuple(latents),
     )
