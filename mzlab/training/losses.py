@@ -73,11 +73,12 @@ def unroll_step_weights(mode: str, num_unroll_steps: int, moves_left: torch.Tens
     more entry than the moves); ``whole``: ``1/K`` everywhere (EfficientZero scales the total loss).
     """
     K = num_unroll_steps
-    weights = torch.full((K + 1, len(moves_left)), 1.0 / K, dtype=torch.float32, device=moves_left.device)
+    # float64 here: cast to the loss's dtype, the factors are the correctly rounded 1/K of either precision
+    weights = torch.full((K + 1, len(moves_left)), 1.0 / K, dtype=torch.float64, device=moves_left.device)
     if mode == "whole":
         return weights
     if mode == "steps_left":
-        weights[1:] = 1.0 / torch.clamp(moves_left.to(torch.float32) + 1.0, max=float(K))
+        weights[1:] = 1.0 / torch.clamp(moves_left.to(torch.float64) + 1.0, max=float(K))
     elif mode != "fixed":
         raise ValueError(f"unknown unroll loss scale {mode!r}; expected one of {', '.join(UNROLL_LOSS_SCALES)}")
     weights[0] = 1.0
