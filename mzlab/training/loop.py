@@ -34,7 +34,7 @@ from mzlab.runs import RunDirectory, split_objective_weights
 from mzlab.search.acting import visit_temperature
 from mzlab.search.learned_model import LearnedModel
 from mzlab.training.learner import Learner
-from mzlab.training.reanalyse import reanalyse_batch
+from mzlab.training.reanalyse import TargetNetwork, reanalyse_batch
 from mzlab.training.replay import ReplayBuffer
 from mzlab.training.self_play import SelfPlay
 
@@ -76,10 +76,15 @@ class Trainer:
         self.network.to(self.device)
         self.learner = Learner(self.network, config)
         self.model = LearnedModel(self.network, discount=config.env.discount, device=self.device)
+        interval = config.replay.target_network_interval
+        self.target = TargetNetwork(self.network, interval) if interval > 0 else None
+        self.reanalyse_model = self.model if self.target is None else LearnedModel(
+            self.target.network, discount=config.env.discount, device=self.device)
         first_observation = self.simulator.reset(0)
         self.buffer = ReplayBuffer(config.replay, observation_shape=self.simulator.observation_shape,
                                    observation_dtype=np.asarray(first_observation).dtype,
-                                   num_actions=self.simulator.num_actions, discount=config.env.discount)
+                                   num_actions=self.simulator.num_actions, discount=config.env.discount,
+                                   frame_stack=self.simulator.stacked_frames)
         self.self_play: SelfPlay | None = None
         self.env_steps = 0
         self.games = 0
@@ -215,10 +220,14 @@ class Trainer:
         self._recent_returns.extend(game.episode_return for game in finished)
 
     def _train_step(self) -> None:
-        batch = self.buffer.sample(self.config.training.batch_size, self.replay_rng, fields=self.learner.batch_fields)
+        training = self.config.training
+        beta = self.buffer.priority_beta(self.learner.step, training.training_steps)
+        batch = self.buffer.sample(training.batch_size, self.replay_rng, beta=beta, fields=self.learner.batch_fields)
         if self.config.replay.reanalyse_fraction > 0:
             self.network.eval()
-            batch = reanalyse_batch(batch, self.buffer, self.model, search_config=self.config.search,
+            if self.target is not None:
+                self.target.update(self.learner.step, self.network)
+            batch = reanalyse_batch(batch, self.buffer, self.reanalyse_model, search_config=self.config.search,
                                     fraction=self.config.replay.reanalyse_fraction,
                                     td_steps=self.config.replay.td_steps, rng=self.reanalyse_rng,
                                     mode=self.config.replay.reanalyse_mode)

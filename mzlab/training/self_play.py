@@ -6,7 +6,8 @@ training step (paper Eq. 1), one batched simulator step. With ``search.algorithm
 sequential-halving winner (exploration from the root Gumbel noise, no temperature) and the stored policy is the
 search's improved policy. Finished games (terminated, truncated or at
 ``env.max_episode_steps``) go to the replay buffer with their observations, actions, rewards, root visit
-distributions and root values; their actor restarts from a fresh seed drawn from the self-play generator.
+distributions and root values; their actor restarts from a fresh seed drawn from the self-play generator, or
+continues the same game when the simulator says so (``continue_episode``: Atari's episodic life).
 """
 
 from __future__ import annotations
@@ -89,13 +90,21 @@ class SelfPlay:
         self.snapshots = step.snapshots
         self.observations = step.observations
         if done_actors:
-            done = np.asarray(done_actors)
             # fresh arrays: the stored rows keep referring to this move's arrays, and a simulator may share memory
             self.snapshots = self.snapshots.copy()
             self.observations = self.observations.copy()
-            snapshots, observations = self.simulator.reset_snapshots(self._new_seeds(len(done)))
-            self.snapshots[done] = snapshots
-            self.observations[done] = observations
+            fresh = []
+            for actor in done_actors:
+                continued = self.simulator.continue_episode(self.snapshots[actor])
+                if continued is None:
+                    fresh.append(actor)
+                else:
+                    self.snapshots[actor], self.observations[actor] = continued
+            if fresh:
+                done = np.asarray(fresh)
+                snapshots, observations = self.simulator.reset_snapshots(self._new_seeds(len(done)))
+                self.snapshots[done] = snapshots
+                self.observations[done] = observations
             for actor in done_actors:
                 self._trajectories[actor] = _Trajectory()
         return finished
