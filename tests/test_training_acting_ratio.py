@@ -9,6 +9,7 @@ exactly ``max_moves`` moves.
 import dataclasses
 
 import numpy as np
+from fakes import BanditModel, TabularSimulator
 
 from mzlab.config import SearchConfig, preset
 from mzlab.config_io import apply_overrides
@@ -16,7 +17,6 @@ from mzlab.runs import RunDirectory
 from mzlab.training.loop import Trainer
 from mzlab.training.replay import ReplayBuffer
 from mzlab.training.self_play import SelfPlay
-from tests.fakes import BanditModel, TabularSimulator
 
 
 def test_cartpole_preset_learns_one_and_a_half_steps_per_env_step(tmp_path):

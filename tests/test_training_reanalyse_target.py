@@ -3,12 +3,12 @@ network, both by a target network that lags 1 to 2 refresh intervals behind (``c
 
 import numpy as np
 import torch
+from test_training_reanalyse import GAMMA, LENGTH, TD, model_and_one_game
 
 from mzlab.config import SearchConfig
 from mzlab.search.mcts import run_search
 from mzlab.training.reanalyse import TargetNetwork, reanalyse_batch
 from mzlab.training.targets import n_step_value_targets
-from tests.test_training_reanalyse import GAMMA, LENGTH, TD, model_and_one_game
 
 
 def test_policy_search_refreshes_policies_by_search_and_values_by_network():
