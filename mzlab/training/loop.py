@@ -6,11 +6,10 @@ otherwise the learner takes a step. Everything is counted, not timed, so the sam
 same run on CPU. Every ``checkpoint_interval`` learner steps (and at step 0 and at the end) a checkpoint is
 added to the run directory's history: weights (the objective's extra heads under ``objective.``), trainer
 state (optimiser, RNG states, counters) and the replay buffer (``replay/step_XXXXXXXX.npz``, its size and
-sha256 in the checkpoint's metadata; the buffers of the two
-newest checkpoints are kept, an older one is deleted only once a newer checkpoint is complete). A rerun resumes
-from the newest checkpoint that is fully resumable (weights, trainer state and buffer all verified), saying so
-in one line when it has to fall back; games in flight at that moment are dropped and the actors restart from
-fresh seeds.
+sha256 in the checkpoint's metadata; the buffers of the two newest checkpoints are kept, an older one is
+deleted only once a newer checkpoint is complete). A rerun resumes from the newest checkpoint that is fully
+resumable (weights, trainer state and buffer all verified), saying so in one line when it has to fall back;
+games in flight at that moment are dropped and the actors restart from fresh seeds.
 
 ``training.self_play_mode=overlap`` keeps the same counts but plays the move that follows a block of learner
 steps in a second thread while the block trains, with an acting copy of the network holding the weights of
@@ -43,7 +42,7 @@ from mzlab.search.learned_model import LearnedModel
 from mzlab.training.acting import ActingCopy, PendingGames
 from mzlab.training.compiled_step import use_compiled_step
 from mzlab.training.learner import Learner
-from mzlab.training.reanalyse import reanalyse_batch
+from mzlab.training.reanalyse import TargetNetwork, reanalyse_batch
 from mzlab.training.replay import ReplayBuffer
 from mzlab.training.self_play import SelfPlay
 
@@ -103,6 +102,10 @@ class Trainer:
         self.learner = Learner(self.network, config, compiled=self.compiled,
                                fallback_to_eager=config.training.compile == "auto")
         self.model = LearnedModel(self.network, discount=config.env.discount, device=self.device)
+        interval = config.replay.target_network_interval
+        self.target = TargetNetwork(self.network, interval) if interval > 0 else None
+        self.reanalyse_model = self.model if self.target is None else LearnedModel(
+            self.target.network, discount=config.env.discount, device=self.device)
         self.overlap = config.training.self_play_mode == "overlap"
         separate_acting = self.overlap or config.training.acting_weights_refresh != "move"
         self.acting = (ActingCopy(self.network, discount=config.env.discount, device=self.device)
@@ -112,7 +115,8 @@ class Trainer:
         first_observation = self.simulator.reset(0)
         self.buffer = ReplayBuffer(config.replay, observation_shape=self.simulator.observation_shape,
                                    observation_dtype=np.asarray(first_observation).dtype,
-                                   num_actions=self.simulator.num_actions, discount=config.env.discount)
+                                   num_actions=self.simulator.num_actions, discount=config.env.discount,
+                                   frame_stack=self.simulator.stacked_frames)
         self.self_play: SelfPlay | None = None
         self.env_steps = 0
         self.games = 0
@@ -278,10 +282,14 @@ class Trainer:
         return length
 
     def _train_step(self) -> None:
-        batch = self.buffer.sample(self.config.training.batch_size, self.replay_rng, fields=self.learner.batch_fields)
+        training = self.config.training
+        beta = self.buffer.priority_beta(self.learner.step, training.training_steps)
+        batch = self.buffer.sample(training.batch_size, self.replay_rng, beta=beta, fields=self.learner.batch_fields)
         if self.config.replay.reanalyse_fraction > 0:
             self.network.eval()
-            batch = reanalyse_batch(batch, self.buffer, self.model, search_config=self.config.search,
+            if self.target is not None:
+                self.target.update(self.learner.step, self.network)
+            batch = reanalyse_batch(batch, self.buffer, self.reanalyse_model, search_config=self.config.search,
                                     fraction=self.config.replay.reanalyse_fraction,
                                     td_steps=self.config.replay.td_steps, rng=self.reanalyse_rng,
                                     mode=self.config.replay.reanalyse_mode)
