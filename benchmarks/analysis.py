@@ -9,11 +9,19 @@ The network is a freshly initialised Cart Pole network (the paper's sizes); stat
 by 0 to 20 random actions. The peer runs the same functions one state at a time (batching only within a
 state) on ``--peer-states`` states and is extrapolated linearly to 100. Prints one JSON line per case.
 Run: ``nice .venv/bin/python benchmarks/analysis.py``.
+
+- ``planning`` (``--cases planning --run-dir RUN [--step S]``): Fig. 7 at the default budget on one trained
+  checkpoint (simulations 5 10 25 50 100, random-rollout leaves over the planning horizon ``td_steps``,
+  learned and true model, policy and uniform prior, ``--episodes`` episodes per setting). ``ours`` plays
+  every setting and episode together (:func:`mzlab.analysis.planning.planning_frame`); ``previous`` is the
+  code path before it, one ``run_episodes`` per setting (:func:`planning_frame_unbatched`, the same returns),
+  on ``--previous-episodes`` episodes (default all; fewer are scaled up linearly and marked extrapolated).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 
@@ -51,6 +59,48 @@ def value_error(simulator, policy, model, snapshots, observations, discount, see
     policy_value_error(model, snapshots, observations, sequences, discount=discount)
 
 
+def planning(args) -> None:
+    from mzlab.analysis.on_policy import episode_seeds
+    from mzlab.analysis.planning import planning_frame, planning_frame_unbatched, planning_settings
+    from mzlab.runs import RunDirectory
+    from mzlab.search import TrueModel
+    from mzlab.search.acting import visit_temperature
+
+    run = RunDirectory.open(args.run_dir)
+    step = args.step if args.step is not None else run.latest_checkpoint_step()
+    config = run.config
+    network = run.load_network(step, device="cpu")
+    simulator = make_simulator(config.env)
+    discount = config.env.discount
+    models = {"learned": LearnedModel(network, discount=discount),
+              "true": TrueModel(simulator, network=network, discount=discount)}
+    search = dataclasses.replace(config.search, rollout_horizon=config.replay.td_steps)
+    settings = planning_settings((5, 10, 25, 50, 100), ("rollout",))
+    temperature = visit_temperature(step, config.training)
+    planning_frame(simulator, models, search, settings[:3], [0], rng_for=np.random.default_rng,
+                   temperature=temperature, max_steps=3)  # warm up numba and torch
+
+    def play(function, count):
+        start = time.perf_counter()
+        frame = function(simulator, models, search, settings, episode_seeds(config.seed, count, stream=3),
+                         rng_for=lambda i: np.random.default_rng([0, step, i]), temperature=temperature)
+        return time.perf_counter() - start, frame
+
+    ours, frame = play(planning_frame, args.episodes)
+    previous_count = args.previous_episodes or args.episodes
+    previous, previous_frame = play(planning_frame_unbatched, previous_count)
+    if previous_count == args.episodes:
+        assert frame.equals(previous_frame), "batched planning differs from the previous version"
+    previous *= args.episodes / previous_count
+    print(json.dumps({
+        "case": "planning", "checkpoints": 1, "ours_seconds": round(ours, 1), "previous_seconds": round(previous, 1),
+        "ratio": round(previous / ours, 2), "step": step, "episodes": args.episodes,
+        "previous_episodes": previous_count, "previous_extrapolated": previous_count != args.episodes,
+        "moves": int(frame["length"].sum()), "mean_return": round(float(frame["return"].mean()), 1),
+        "threads": args.threads,
+    }), flush=True)
+
+
 def timed(function, *args) -> float:
     start = time.perf_counter()
     function(*args)
@@ -62,9 +112,19 @@ def main() -> None:
     parser.add_argument("--states", type=int, default=100)
     parser.add_argument("--peer-states", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--cases", nargs="+", default=["sequence-rank", "value-error"])
+    parser.add_argument("--cases", nargs="+", default=["sequence-rank", "value-error"],
+                        help="sequence-rank, value-error, planning (needs --run-dir)")
+    parser.add_argument("--run-dir", help="planning: a Cart Pole run directory")
+    parser.add_argument("--step", type=int, help="planning: checkpoint step (default the latest)")
+    parser.add_argument("--episodes", type=int, default=10, help="planning: episodes per setting")
+    parser.add_argument("--previous-episodes", type=int, help="planning: episodes for the previous version")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if "planning" in args.cases:
+        planning(args)
+        args.cases = [case for case in args.cases if case != "planning"]
+        if not args.cases:
+            return
     torch.manual_seed(0)
     config = preset("cartpole")
     simulator = make_simulator(config.env)
