@@ -16,6 +16,8 @@ Run: ``nice .venv/bin/python benchmarks/analysis.py``.
   every setting and episode together (:func:`mzlab.analysis.planning.planning_frame`); ``previous`` is the
   code path before it, one ``run_episodes`` per setting (:func:`planning_frame_unbatched`, the same returns),
   on ``--previous-episodes`` episodes (default all; fewer are scaled up linearly and marked extrapolated).
+  Wall and CPU seconds are both printed: on a loaded shared machine the CPU time of this single-threaded
+  process is the steadier figure.
 """
 
 from __future__ import annotations
@@ -81,23 +83,26 @@ def planning(args) -> None:
                    temperature=temperature, max_steps=3)  # warm up numba and torch
 
     def play(function, count):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         frame = function(simulator, models, search, settings, episode_seeds(config.seed, count, stream=3),
-                         rng_for=lambda i: np.random.default_rng([0, step, i]), temperature=temperature)
-        return time.perf_counter() - start, frame
+                         rng_for=lambda i: np.random.default_rng([0, step, i]), temperature=temperature,
+                         max_steps=args.max_episode_steps)
+        return time.perf_counter() - start, time.process_time() - cpu, frame
 
-    ours, frame = play(planning_frame, args.episodes)
+    ours, ours_cpu, frame = play(planning_frame, args.episodes)
     previous_count = args.previous_episodes or args.episodes
-    previous, previous_frame = play(planning_frame_unbatched, previous_count)
+    previous, previous_cpu, previous_frame = play(planning_frame_unbatched, previous_count)
     if previous_count == args.episodes:
         assert frame.equals(previous_frame), "batched planning differs from the previous version"
-    previous *= args.episodes / previous_count
+    scale = args.episodes / previous_count
     print(json.dumps({
-        "case": "planning", "checkpoints": 1, "ours_seconds": round(ours, 1), "previous_seconds": round(previous, 1),
-        "ratio": round(previous / ours, 2), "step": step, "episodes": args.episodes,
+        "case": "planning", "checkpoints": 1, "ours_seconds": round(ours, 1),
+        "previous_seconds": round(previous * scale, 1), "ratio": round(previous * scale / ours, 2),
+        "ours_cpu_seconds": round(ours_cpu, 1), "previous_cpu_seconds": round(previous_cpu * scale, 1),
+        "cpu_ratio": round(previous_cpu * scale / ours_cpu, 2), "step": step, "episodes": args.episodes,
         "previous_episodes": previous_count, "previous_extrapolated": previous_count != args.episodes,
-        "moves": int(frame["length"].sum()), "mean_return": round(float(frame["return"].mean()), 1),
-        "threads": args.threads,
+        "max_episode_steps": args.max_episode_steps, "moves": int(frame["length"].sum()),
+        "mean_return": round(float(frame["return"].mean()), 1), "threads": args.threads,
     }), flush=True)
 
 
@@ -118,6 +123,7 @@ def main() -> None:
     parser.add_argument("--step", type=int, help="planning: checkpoint step (default the latest)")
     parser.add_argument("--episodes", type=int, default=10, help="planning: episodes per setting")
     parser.add_argument("--previous-episodes", type=int, help="planning: episodes for the previous version")
+    parser.add_argument("--max-episode-steps", type=int, help="planning: episode cap (default the env's, 500)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if "planning" in args.cases:

@@ -114,7 +114,8 @@ def grouped_search(model, observations: np.ndarray, snapshots, groups: list[Sear
                         if group.leaf == "rollout" and group.num_simulations > simulation]
         if rollout_rows:
             rows = np.concatenate(rollout_rows)
-            draws = [np.stack([g.rng.integers(num_actions, size=g.count) for _ in range(config.rollout_horizon)])
+            # one [H, count] draw per group: the same numbers as run_search's H draws of [count] each
+            draws = [g.rng.integers(num_actions, size=(config.rollout_horizon, g.count))
                      for g in groups if g.leaf == "rollout" and g.num_simulations > simulation]
             leaf_value[rows] = _rollout(model, next_state[rows], np.concatenate(draws, axis=1))
         prior_logits = np.array(output.prior_logits, dtype=np.float64)
