@@ -31,6 +31,22 @@ def _grid(rows: int, cols: int, *, width: float = 4.2, height: float = 3.2):
     return figure, axes
 
 
+def _env_columns(table: pd.DataFrame, *, width: float = 4.2, height: float = 3.2):
+    """The paper's layout: one column per environment, one row per checkpoint step of that environment.
+    Returns ``(figure, [(axis, env, step), ...])``; unused panels are hidden."""
+    envs = sorted(table["env"].unique())
+    steps = {env: sorted(table.loc[table["env"] == env, "step"].unique()) for env in envs}
+    figure, axes = _grid(max(len(v) for v in steps.values()), len(envs), width=width, height=height)
+    panels = []
+    for column, env in enumerate(envs):
+        for row in range(axes.shape[0]):
+            if row < len(steps[env]):
+                panels.append((axes[row, column], env, int(steps[env][row])))
+            else:
+                axes[row, column].set_visible(False)
+    return figure, axes, panels
+
+
 def missing_seeds_note(table: pd.DataFrame, by: list[str]) -> str:
     """``""`` when every group of ``by`` has rows from every seed of ``table``, else a sentence naming the
     groups that miss seeds (their means average fewer seeds)."""
@@ -91,19 +107,24 @@ def plot_value_error(table: pd.DataFrame):
 
 
 def plot_sequence_rank(table: pd.DataFrame):
-    """Fig. 4: per rank (least to most likely) the behaviour policy's probability and the value error."""
-    panels = sorted(table[["env", "step"]].drop_duplicates().itertuples(index=False, name=None))
-    figure, axes = _grid(1, len(panels))
-    for axis, (env, step) in zip(axes[0], panels, strict=True):
+    """Fig. 4: per rank (least to most likely) the behaviour policy's probability and the value error; one
+    column per environment, one row per checkpoint."""
+    figure, _, panels = _env_columns(table)
+    for axis, env, step in panels:
         part = table[(table["env"] == env) & (table["step"] == step)]
         probability = mean_over_seeds(part, ["rank"], "probability")
         error = mean_over_seeds(part, ["rank"], "error")
-        band(axis, probability["rank"], probability["mean"], probability["standard_error"], color="tab:blue")
+        band(axis, probability["rank"], probability["mean"], probability["standard_error"], color="tab:blue",
+             label="probability under the behaviour policy (left axis)")
         axis.set(title=f"{env}, step {step}", xlabel="action sequences, least to most likely", ylabel="probability")
         axis.yaxis.label.set_color("tab:blue")
         twin = axis.twinx()
-        band(twin, error["rank"], error["mean"], error["standard_error"], color="tab:orange")
+        band(twin, error["rank"], error["mean"], error["standard_error"], color="tab:orange",
+             label="value prediction error |G - Ĝ| (right axis)")
         twin.set_ylabel("value prediction error |G - Ĝ|", color="tab:orange")
+        if axis is panels[0][0]:
+            figure_legend(figure, [axis, twin], columns=2)
+    _note(figure, table, ["env", "step"])
     return figure
 
 
@@ -201,11 +222,10 @@ def plot_search_prior_depth(table: pd.DataFrame):
 
 def plot_planning(table: pd.DataFrame):
     """Fig. 7: return over simulations for {learned, true} x {policy, uniform} prior; prior alone dotted with
-    its ± standard error band."""
-    panels = sorted(table[["env", "step"]].drop_duplicates().itertuples(index=False, name=None))
-    figure, axes = _grid(1, len(panels))
+    its ± standard error band; one column per environment, one row per checkpoint."""
+    figure, axes, panels = _env_columns(table)
     colors = {"learned": "tab:orange", "true": "tab:green"}
-    for axis, (env, step) in zip(axes[0], panels, strict=True):
+    for axis, env, step in panels:
         part = table[(table["env"] == env) & (table["step"] == step)]
         searched = part[part["model"] != "none"]
         stats = mean_over_seeds(searched, ["model", "prior", "leaf", "num_simulations"], "return")
