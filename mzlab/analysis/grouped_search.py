@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mzlab.search.acting import mix_dirichlet, softmax
-from mzlab.search.mcts import check_search_config
+from mzlab.search.mcts import check_search_config, rollout_values
 from mzlab.search.selection import IMPLEMENTATION, PSEUDOCODE, select_leaves
 from mzlab.search.tree import expand_and_backup, new_tree
 
@@ -41,23 +41,6 @@ class SearchGroup:
     num_simulations: int
     count: int
     rng: np.random.Generator
-
-
-def _rollout(model, state, actions: np.ndarray) -> np.ndarray:
-    """``[R]`` discounted reward sums along ``actions[H, R]`` from ``state`` (as
-    :func:`mzlab.search.mcts.rollout_values`, with the actions given)."""
-    total = np.zeros(actions.shape[1])
-    running = np.ones(actions.shape[1])
-    rollout_step = getattr(model, "rollout_step", None)
-    for step_actions in actions:
-        if rollout_step is not None:
-            reward, discount, state = rollout_step(state, step_actions)
-        else:
-            output, state = model.step(state, step_actions)
-            reward, discount = output.reward, output.discount
-        total += running * np.asarray(reward, dtype=np.float64)
-        running *= np.asarray(discount, dtype=np.float64)
-    return total
 
 
 def grouped_search(model, observations: np.ndarray, snapshots, groups: list[SearchGroup], *, config) -> np.ndarray:
@@ -117,7 +100,8 @@ def grouped_search(model, observations: np.ndarray, snapshots, groups: list[Sear
             # one [H, count] draw per group: the same numbers as run_search's H draws of [count] each
             draws = [g.rng.integers(num_actions, size=(config.rollout_horizon, g.count))
                      for g in groups if g.leaf == "rollout" and g.num_simulations > simulation]
-            leaf_value[rows] = _rollout(model, next_state[rows], np.concatenate(draws, axis=1))
+            leaf_value[rows] = rollout_values(model, next_state[rows], horizon=config.rollout_horizon, rng=None,
+                                              actions=np.concatenate(draws, axis=1))
         prior_logits = np.array(output.prior_logits, dtype=np.float64)
         prior_logits[uniform_rows[view]] = 0.0
         expand_and_backup(tree.visits[view], tree.value_sum[view], tree.reward[view], tree.discount[view],

@@ -24,6 +24,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from mzlab.analysis.episodes import advance
 from mzlab.analysis.grouped_search import SearchGroup, grouped_search
 from mzlab.analysis.learning_curves import episodes_frame
 from mzlab.analysis.on_policy import episode_seeds
@@ -126,13 +127,7 @@ def planning_frame(simulator, models: dict, search_config, settings: list[Settin
                 part = probabilities[offset: offset + len(block)]
                 actions[block] = sample_actions(part, rngs[i])
                 offset += len(block)
-        transition = simulator.step_snapshots(snapshots[index], actions[index])
-        returns[index] += transition.rewards
-        lengths[index] += 1
-        snapshots[index] = transition.snapshots
-        observations[index] = transition.observations
-        done = np.asarray(transition.terminated) | np.asarray(transition.truncated)
-        alive[index[done]] = False
+        advance(simulator, index, actions[index], snapshots, observations, returns, lengths, alive)
         t += 1
     return _rows(settings, seeds, returns.reshape(count, episodes), lengths.reshape(count, episodes),
                  constants or {})
