@@ -90,11 +90,14 @@ def planning(args) -> None:
         return time.perf_counter() - start, time.process_time() - cpu, frame
 
     ours, ours_cpu, frame = play(planning_frame, args.episodes)
-    previous_count = args.previous_episodes or args.episodes
-    previous, previous_cpu, previous_frame = play(planning_frame_unbatched, previous_count)
-    if previous_count == args.episodes:
-        assert frame.equals(previous_frame), "batched planning differs from the previous version"
-    scale = args.episodes / previous_count
+    previous_count = args.episodes if args.previous_episodes is None else args.previous_episodes
+    if previous_count:
+        previous, previous_cpu, previous_frame = play(planning_frame_unbatched, previous_count)
+        if previous_count == args.episodes:
+            assert frame.equals(previous_frame), "batched planning differs from the previous version"
+        scale = args.episodes / previous_count
+    else:  # ours alone
+        previous = previous_cpu = scale = float("nan")
     print(json.dumps({
         "case": "planning", "checkpoints": 1, "ours_seconds": round(ours, 1),
         "previous_seconds": round(previous * scale, 1), "ratio": round(previous * scale / ours, 2),
@@ -122,7 +125,8 @@ def main() -> None:
     parser.add_argument("--run-dir", help="planning: a Cart Pole run directory")
     parser.add_argument("--step", type=int, help="planning: checkpoint step (default the latest)")
     parser.add_argument("--episodes", type=int, default=10, help="planning: episodes per setting")
-    parser.add_argument("--previous-episodes", type=int, help="planning: episodes for the previous version")
+    parser.add_argument("--previous-episodes", type=int,
+                        help="planning: episodes for the previous version (0: measure ours alone)")
     parser.add_argument("--max-episode-steps", type=int, help="planning: episode cap (default the env's, 500)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

@@ -46,7 +46,6 @@ def log_axis(axis, ticks) -> None:
     """A logarithmic x axis labelled with the actual values ``ticks`` (e.g. simulation counts)."""
     ticks = sorted({float(t) for t in ticks if t > 0})
     axis.set_xscale("log")
-    axis.set_xticks(ticks, [f"{t:g}" for t in ticks])
     axis.xaxis.set_major_formatter(ScalarFormatter())
     axis.xaxis.set_minor_formatter(NullFormatter())
     axis.set_xticks(ticks, [f"{t:g}" for t in ticks])
@@ -59,5 +58,6 @@ def figure_legend(figure, axes, *, columns: int = 4) -> None:
         for handle, label in zip(*axis.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, handle)
     if handles:
-        figure.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=columns, fontsize=7,
-                      frameon=False)
+        panel_columns = max(1, round(figure.get_figwidth() / 4.2))  # keep the legend about as wide as the panels
+        figure.legend(list(handles.values()), list(handles), loc="outside lower center",
+                      ncol=max(1, min(columns, 2 * panel_columns)), fontsize=7, frameon=False)
