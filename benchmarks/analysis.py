@@ -14,7 +14,9 @@ Run: ``nice .venv/bin/python benchmarks/analysis.py``.
   checkpoint (simulations 5 10 25 50 100, random-rollout leaves over the planning horizon ``td_steps``,
   learned and true model, policy and uniform prior, ``--episodes`` episodes per setting). ``ours`` plays
   every setting and episode together (:func:`mzlab.analysis.planning.planning_frame`); ``previous`` is the
-  code path before it, one ``run_episodes`` per setting (:func:`planning_frame_unbatched`, the same returns),
+  code path before it, one ``run_episodes`` per setting: with ``--previous-src DIR`` the previous source
+  tree itself runs it (``_planning_previous.py`` in a subprocess; the returns must be equal), else
+  :func:`planning_frame_unbatched` with today's code,
   on ``--previous-episodes`` episodes (default all; fewer are scaled up linearly and marked extrapolated).
   Wall and CPU seconds are both printed: on a loaded shared machine the CPU time of this single-threaded
   process is the steadier figure.
@@ -61,6 +63,27 @@ def value_error(simulator, policy, model, snapshots, observations, discount, see
     policy_value_error(model, snapshots, observations, sequences, discount=discount)
 
 
+def previous_version(args, step: int, episodes: int):
+    """``(seconds, cpu_seconds, frame)`` of ``_planning_previous.py`` run on the source tree ``--previous-src``."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    import pandas as pd
+
+    script = Path(__file__).with_name("_planning_previous.py")
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "previous.parquet"
+        environment = dict(os.environ, PYTHONPATH=str(Path(args.previous_src).resolve()))
+        result = subprocess.run([sys.executable, str(script), args.run_dir, str(step), str(episodes),
+                                 str(args.max_episode_steps or 0), str(out)], env=environment, check=True,
+                                capture_output=True, text=True)
+        times = json.loads(result.stdout.strip().splitlines()[-1])
+        return times["seconds"], times["cpu_seconds"], pd.read_parquet(out)
+
+
 def planning(args) -> None:
     from mzlab.analysis.on_policy import episode_seeds
     from mzlab.analysis.planning import planning_frame, planning_frame_unbatched, planning_settings
@@ -91,7 +114,13 @@ def planning(args) -> None:
 
     ours, ours_cpu, frame = play(planning_frame, args.episodes)
     previous_count = args.episodes if args.previous_episodes is None else args.previous_episodes
-    if previous_count:
+    if previous_count and args.previous_src:
+        previous, previous_cpu, previous_frame = previous_version(args, step, previous_count)
+        if previous_count == args.episodes:
+            columns = list(previous_frame.columns)
+            assert frame[columns].reset_index(drop=True).equals(previous_frame), "returns differ from before"
+        scale = args.episodes / previous_count
+    elif previous_count:
         previous, previous_cpu, previous_frame = play(planning_frame_unbatched, previous_count)
         if previous_count == args.episodes:
             assert frame.equals(previous_frame), "batched planning differs from the previous version"
@@ -128,6 +157,8 @@ def main() -> None:
     parser.add_argument("--previous-episodes", type=int,
                         help="planning: episodes for the previous version (0: measure ours alone)")
     parser.add_argument("--max-episode-steps", type=int, help="planning: episode cap (default the env's, 500)")
+    parser.add_argument("--previous-src", help="planning: a source tree of the previous version (its mzlab/ "
+                        "folder's parent), e.g. from `git archive main mzlab`; default: planning_frame_unbatched")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if "planning" in args.cases:

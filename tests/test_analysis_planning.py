@@ -59,3 +59,24 @@ def test_batched_planning_gives_the_returns_of_one_run_per_setting(cartpole):
     pd.testing.assert_frame_equal(batched, reference)
     # the settings really differ (otherwise equality would be cheap): some returns differ between settings
     assert batched.groupby(["model", "prior", "leaf", "num_simulations"])["return"].sum().nunique() > 1
+
+
+def test_cartpole_rollout_kernel_equals_stepping_the_simulator(cartpole):
+    config, simulator, _ = cartpole
+    rng = np.random.default_rng(0)
+    snapshots, _ = simulator.reset_snapshots(np.arange(64))
+    for _ in range(30):  # spread the states out; some end (terminated) on the way
+        snapshots = simulator.step_snapshots(snapshots, rng.integers(2, size=64)).snapshots
+    snapshots[:3, 4] = 495.0  # three close to truncation
+    actions = rng.integers(2, size=(50, 64))
+    expected = np.zeros(64)
+    running = np.ones(64)
+    current = snapshots
+    for step_actions in actions:
+        transition = simulator.step_snapshots(current, step_actions)
+        ended = transition.terminated | transition.truncated
+        expected += running * transition.rewards
+        running *= np.where(ended, 0.0, 0.997)
+        current = transition.snapshots
+    np.testing.assert_array_equal(simulator.rollout_returns(snapshots, actions, discount=0.997), expected)
+    assert len(set(np.round(expected, 6))) > 5

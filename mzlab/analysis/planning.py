@@ -89,8 +89,12 @@ def planning_frame(simulator, models: dict, search_config, settings: list[Settin
     """The same rows as :func:`planning_frame_unbatched`, every setting and episode stepping together.
 
     Per move: one grouped search per model over the running episodes of all its settings, one prior call
-    for the baseline, one ``step_snapshots`` for everything.
+    for the baseline, one ``step_snapshots`` for everything. The grouped search is pUCT's; a search config
+    with another ``algorithm`` plays each setting on its own.
     """
+    if getattr(search_config, "algorithm", "puct") != "puct":
+        return planning_frame_unbatched(simulator, models, search_config, settings, seeds, rng_for=rng_for,
+                                        temperature=temperature, max_steps=max_steps, constants=constants)
     seeds = np.asarray(seeds)
     count, episodes = len(settings), len(seeds)
     rngs = [rng_for(index) for index in range(count)]

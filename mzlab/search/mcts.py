@@ -47,10 +47,19 @@ def rollout_values(model: Model, state, *, horizon: int, rng: np.random.Generato
     value bootstrap, the model's value outputs are ignored. ``actions[H, B]``, when given, are the random
     actions (else drawn from ``rng``, ``[B]`` per step).
 
-    Uses the model's optional ``rollout_step(state, actions) -> (reward, discount, next_state)`` when it has
-    one (a step without prior and value), else ``step``.
+    Uses the model's optional ``rollout_returns(state, actions[H, B]) -> [B] | None`` (the whole rollout in one
+    call; the actions are then drawn at once, the same numbers as ``H`` draws of ``[B]``), else its optional
+    ``rollout_step(state, actions) -> (reward, discount, next_state)`` (a step without prior and value), else
+    ``step``.
     """
     batch = len(state)
+    whole = getattr(model, "rollout_returns", None)
+    if whole is not None:
+        drawn = rng.integers(model.num_actions, size=(horizon, batch)) if actions is None else actions
+        result = whole(state, drawn)
+        if result is not None:
+            return np.asarray(result, dtype=np.float64)
+        actions = drawn
     total = np.zeros(batch)
     running = np.ones(batch)
     rollout_step = getattr(model, "rollout_step", None)
