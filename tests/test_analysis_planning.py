@@ -50,7 +50,7 @@ def test_batched_planning_gives_the_returns_of_one_run_per_setting(cartpole):
     config, simulator, models = cartpole
     search = dataclasses.replace(config.search, rollout_horizon=5)
     settings = planning_settings((2, 6), ("rollout", "value"))
-    arguments = dict(rng_for=lambda i: np.random.default_rng([11, i]), temperature=1.0, max_steps=40,
+    arguments = dict(rng_for=lambda i: np.random.default_rng([11, i]), temperature=1.0, max_steps=25,
                      constants={"step": 0})
     seeds = [5, 6, 7]
     batched = planning_frame(simulator, models, search, settings, seeds, **arguments)
