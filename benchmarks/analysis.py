@@ -132,7 +132,8 @@ def planning(args) -> None:
         "previous_seconds": round(previous * scale, 1), "ratio": round(previous * scale / ours, 2),
         "ours_cpu_seconds": round(ours_cpu, 1), "previous_cpu_seconds": round(previous_cpu * scale, 1),
         "cpu_ratio": round(previous_cpu * scale / ours_cpu, 2), "step": step, "episodes": args.episodes,
-        "previous_episodes": previous_count, "previous_extrapolated": (previous_count != args.episodes) if previous_count else None,
+        "previous_episodes": previous_count,
+        "previous_extrapolated": (previous_count != args.episodes) if previous_count else None,
         "max_episode_steps": args.max_episode_steps, "moves": int(frame["length"].sum()),
         "mean_return": round(float(frame["return"].mean()), 1), "threads": args.threads,
     }), flush=True)
