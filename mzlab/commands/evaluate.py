@@ -39,9 +39,14 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
+    from mzlab.errors import MzlabError
     from mzlab.runs import RunDirectory
     from mzlab.training.evaluation import evaluate_network
 
+    if not 1 <= args.episodes <= 10**6:
+        raise MzlabError(f"--episodes must be an integer in [1, 1000000], got {args.episodes}")
+    if args.simulations is not None and not 1 <= args.simulations <= 10**5:
+        raise MzlabError(f"--simulations must be an integer in [1, 100000], got {args.simulations}")
     torch.set_num_threads(1)
     run_dir = RunDirectory.open(args.run_dir)
     step = args.step if args.step is not None else run_dir.latest_checkpoint_step()

@@ -44,16 +44,19 @@ def build_config(env: str, seed: int, overrides: list[str]):
 def run(args: argparse.Namespace) -> int:
     import torch
 
+    from mzlab.errors import MzlabError
     from mzlab.runs import RunDirectory
     from mzlab.training.loop import Trainer, resolve_device
 
+    if args.max_steps is not None and args.max_steps < 1:
+        raise MzlabError(f"--max-steps must be an integer >= 1, got {args.max_steps}")
     config = build_config(args.env, args.seed, args.overrides)
-    run_dir = RunDirectory.create_or_resume(args.run_dir, config)
-    if resolve_device(config.training.device).type == "cpu":
-        torch.set_num_threads(1)  # tiny batched networks: one thread is fastest and leaves cores to the rest
-    trainer = Trainer(run_dir.config, run_dir, progress=not args.no_progress)
-    trainer.resume()
-    summary = trainer.run(max_steps=args.max_steps)
+    with RunDirectory.create_or_resume(args.run_dir, config) as run_dir:  # holds the run's writer lock
+        if resolve_device(config.training.device).type == "cpu":
+            torch.set_num_threads(1)  # tiny batched networks: one thread is fastest and leaves cores to the rest
+        trainer = Trainer(run_dir.config, run_dir, progress=not args.no_progress)
+        trainer.resume()
+        summary = trainer.run(max_steps=args.max_steps)
     summary["run_dir"] = str(run_dir.path)
     print(json.dumps(summary))
     return 0

@@ -12,28 +12,46 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
 
 import pandas as pd
 
+from mzlab.checked_files import read_json_file
 from mzlab.errors import MzlabError
 from mzlab.report.captions import caption
 from mzlab.report.figures import draw_summary
 from mzlab.report.findings import findings
 from mzlab.report.page import Section, esc, json_block, records_table_html, render_page, summary_table_html
-from mzlab.report.tables import SummarySpec, collect_tables, format_mean_se, spec_for, summarise
+from mzlab.report.tables import (
+    VARIANT_COLUMN,
+    SummarySpec,
+    collect_tables,
+    format_mean_se,
+    spec_for,
+    summarise,
+    with_variant,
+)
 from mzlab.sweep.provenance import software_versions
+from mzlab.sweep.records import record_problem
+from mzlab.sweep.study import read_study_file
 
 __all__ = ["build_report"]
 
 
-def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+def _read_records(study_dir: Path) -> list[dict]:
+    """Every job record of the study; a malformed one is a named error (the report never guesses)."""
+    records = []
+    for path in sorted((study_dir / "jobs").glob("*.json")):
+        record = read_json_file(path, what="job record")
+        problem = record_problem(record)
+        if problem:
+            raise MzlabError(f"job record {str(path)!r} is malformed: {problem}; restore it, or delete it and rerun "
+                             "the sweep to record the job again")
+        records.append(record)
+    return records
 
 
 def _image_html(png: Path, svg: Path, report_dir: Path, *, alt: str, embed: bool) -> str:
@@ -81,7 +99,10 @@ def _draw(name: str, table: pd.DataFrame, summary: pd.DataFrame, spec: SummarySp
         from mzlab.plots.analysis_figures import FIGURES
     except ImportError:
         FIGURES = {}
-    if name in FIGURES:
+    several_variants = VARIANT_COLUMN in table.columns and table[VARIANT_COLUMN].nunique() > 1
+    if name in FIGURES and several_variants:
+        note = "Variants side by side: the generic figure draws one line per variant (the paper's layout has none)."
+    elif name in FIGURES:
         import matplotlib.pyplot as plt
 
         try:
@@ -104,7 +125,7 @@ def _metrics_spec(table: pd.DataFrame) -> SummarySpec | None:
         return None
     floats = [c for c in table.columns if c not in ("seed", "step") and pd.api.types.is_float_dtype(table[c])]
     preferred = [c for c in floats if "return" in c] + [c for c in floats if "loss" in c] or floats
-    return SummarySpec(("step",), tuple(preferred[:5]), "step", (), "Training metrics")
+    return with_variant(SummarySpec(("step",), tuple(preferred[:6]), "step", (), "Training metrics"), table)
 
 
 def build_report(study_dirs, *, embed_figures: bool = False, out: str | os.PathLike | None = None) -> Path:
@@ -168,11 +189,18 @@ def _findings_section(results: dict[str, pd.DataFrame]) -> Section:
 
 def _study_sections(study_dir: Path, study: dict, records: list[dict], *, suffix: str, log_prefix: str
                     ) -> list[Section]:
-    configs = {p.parent.name: _read_json(p) for p in sorted((study_dir / "runs").glob("*/config.json"))}
-    config_section = Section(f"config{suffix}", f"Configuration{suffix and ': ' + study_dir.name}")
+    """Configuration, commands and jobs of one study (``suffix`` tells studies apart on a shared page)."""
+    named = f": {study_dir.name}" if suffix else ""
+    runs_dir = study_dir / "runs"
+    configs = {path.parent.relative_to(runs_dir).as_posix(): read_json_file(path, what="config file")
+               for path in sorted(runs_dir.glob("**/config.json"))}
+    config_section = Section(f"config{suffix}", f"Configuration{named}")
     config_section.body.append(f"<p>Overrides: <code>{esc(' '.join(study.get('overrides', [])) or 'none')}</code>"
                                f"; analyses quick budget: {esc(study.get('quick', '?'))}; analysis options: "
                                f"<code>{esc(' '.join(study.get('analysis_options') or []) or 'defaults')}</code>.</p>")
+    for variant in study.get("variants") or []:
+        config_section.body.append(f"<p>Variant <b>{esc(variant.get('name'))}</b>: "
+                                   f"<code>{esc(' '.join(variant.get('overrides', [])))}</code></p>")
     distinct = {json.dumps(c, sort_keys=True, default=str) for c in configs.values()}
     if len(distinct) == 1:
         config_section.body.append(f"<p>The same config.json for {esc(', '.join(configs))} "
@@ -183,7 +211,7 @@ def _study_sections(study_dir: Path, study: dict, records: list[dict], *, suffix
     if not configs:
         config_section.body.append("<p class='note'>No runs/*/config.json found.</p>")
 
-    commands = Section(f"commands{suffix}", f"Commands{suffix and ': ' + study_dir.name}")
+    commands = Section(f"commands{suffix}", f"Commands{named}")
     sweeps = study.get("sweeps", [])
     commands.body.append("<pre>" + esc("\n".join(s.get("command") or "(from Python)" for s in sweeps)
                                        + f"\nmzlab report {study_dir}") + "</pre>")
@@ -191,8 +219,7 @@ def _study_sections(study_dir: Path, study: dict, records: list[dict], *, suffix
     if job_commands:
         commands.body.append("<details><summary>every job as a command</summary><pre>"
                              + esc("\n".join(job_commands.values())) + "</pre></details>")
-    jobs = Section(f"jobs{suffix}", f"Jobs{suffix and ': ' + study_dir.name}",
-                   [records_table_html(records, log_prefix=log_prefix)])
+    jobs = Section(f"jobs{suffix}", f"Jobs{named}", [records_table_html(records, log_prefix=log_prefix)])
     return [config_section, commands, jobs]
 
 
@@ -201,18 +228,24 @@ def _concat_tables(groups: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFr
     return {name: pd.concat([g[name] for g in groups if name in g], ignore_index=True) for name in names}
 
 
+def _study_records(study_dir: Path, study: dict) -> list[dict]:
+    records = _read_records(study_dir)
+    recorded = {record["job_id"] for record in records}
+    return records + [{"job_id": job_id, "kind": "?", "status": "no record"}  # shown, never silently dropped
+                      for job_id in study.get("commands", {}) if job_id not in recorded]
+
+
 def _build(studies: list[Path], report_dir: Path, final_dir: Path, *, embed_figures: bool) -> None:
     """Write the page and everything beside it into ``report_dir`` (a fresh folder)."""
-    infos = [_read_json(study_dir / "study.json") or {} for study_dir in studies]
-    all_records = [[r for r in (_read_json(p) for p in sorted((d / "jobs").glob("*.json"))) if isinstance(r, dict)]
-                   for d in studies]
+    infos = [read_study_file(study_dir) or {} for study_dir in studies]
+    all_records = [_study_records(study_dir, info) for study_dir, info in zip(studies, infos, strict=True)]
     several = len(studies) > 1
 
     results = _concat_tables([collect_tables(d, folder="analysis") for d in studies])
     sections: list[Section] = [_findings_section(results)]
     for study_dir, info in zip(studies, infos, strict=True):
-        metrics = collect_tables(study_dir, folder="runs", pattern="*/*.parquet")
         suffix = f"-{study_dir.name}" if several else ""
+        metrics = collect_tables(study_dir, folder="runs", pattern="**/metrics.parquet")
         for name, table in metrics.items():
             spec = _metrics_spec(table)
             if spec is not None and spec.values:
@@ -224,13 +257,12 @@ def _build(studies: list[Path], report_dir: Path, final_dir: Path, *, embed_figu
                                         anchor=name, title=name, caption_text=caption(name, table, infos)))
     if not results:
         sections.append(Section("results", "Results", ["<p class='note'>No result tables under analysis/ yet.</p>"]))
-    for study_dir in studies:
-        per_seed = sorted((study_dir / "analysis").rglob("*.png")) if (study_dir / "analysis").is_dir() else []
-        if per_seed and not several:
-            links = "".join(f'<li><a href="../{esc(p.relative_to(study_dir).as_posix())}">'
-                            f"{esc(p.relative_to(study_dir).as_posix())}</a></li>" for p in per_seed)
-            sections.append(Section("per-seed", "Per-seed figures from mzlab analyze",
-                                    [f"<details><summary>{len(per_seed)} figures</summary><ul>{links}</ul></details>"]))
+    per_seed = sorted((studies[0] / "analysis").rglob("*.png")) if (studies[0] / "analysis").is_dir() else []
+    if per_seed and not several:
+        links = "".join(f'<li><a href="../{esc(p.relative_to(studies[0]).as_posix())}">'
+                        f"{esc(p.relative_to(studies[0]).as_posix())}</a></li>" for p in per_seed)
+        sections.append(Section("per-seed", "Per-seed figures from mzlab analyze",
+                                [f"<details><summary>{len(per_seed)} figures</summary><ul>{links}</ul></details>"]))
 
     for study_dir, info, records in zip(studies, infos, all_records, strict=True):
         prefix = os.path.relpath(study_dir.resolve(), final_dir.resolve()).replace(os.sep, "/") + "/"
@@ -250,9 +282,13 @@ def _build(studies: list[Path], report_dir: Path, final_dir: Path, *, embed_figu
     for study_dir, study, records in zip(studies, infos, all_records, strict=True):
         counts = pd.Series([r.get("status", "?") for r in records]).value_counts().to_dict() if records else {}
         seeds = study.get("seeds") or sorted({int(r["job_id"].split(".")[0][5:]) for r in records
-                                              if r.get("job_id", "").startswith("seed-")})
+                                              if re.match(r"^seed-\d+\.", r["job_id"])})
+        variant_names = [variant.get("name") for variant in study.get("variants") or []]
         intro.append(
-            f"<p>Environment <b>{esc(study.get('env', '?'))}</b>; seeds <b>{esc(seeds)}</b>; analyses "
+            f"<p>Environment <b>{esc(study.get('env', '?'))}</b>; seeds <b>{esc(seeds)}</b>; "
+            + (f"variants <b>{esc(', '.join(variant_names))}</b> (side by side in every table and figure); "
+               if variant_names else "")
+            + "analyses "
             f"{esc(', '.join(study.get('analyses', [])) or '?')}. Jobs: "
             + esc(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none recorded") + ".</p>")
         intro.append(f"<p class='note'>Study {esc(study_dir.resolve())}, created {esc(study.get('created', '?'))}.</p>")

@@ -9,7 +9,9 @@ from pathlib import Path
 from mzlab.errors import MzlabError
 from mzlab.sweep.executors import make_executor
 from mzlab.sweep.runner import SweepSummary, run_jobs
+from mzlab.sweep.seeds import MAX_SEEDS
 from mzlab.sweep.study import StudyPlan, resolve_analyses, study_jobs, write_study_file
+from mzlab.sweep.variants import check_variant_configs, parse_variants
 
 __all__ = ["run_sweep"]
 
@@ -31,11 +33,14 @@ def run_sweep(
     analysis_gpus: float = 0.0,
     progress: bool = True,
     command: str | None = None,
+    variants: Sequence[str] = (),
 ) -> SweepSummary:
     """Train every seed, then run each analysis per seed, all results under ``out_dir``.
 
     ``analyses`` is ``"all"``, ``"none"``, a comma list or a sequence of experiment names. Rerunning with the
     same arguments skips finished jobs; a study made with other ``env``/``overrides``/``quick`` is refused.
+    ``variants``: ``"NAME:KEY=VALUE[,KEY=VALUE...]"`` texts (:mod:`mzlab.sweep.variants`); every variant runs
+    every seed and analysis, each config validated before anything runs.
     """
     if not seeds:
         raise MzlabError("--seeds: no seeds given")
@@ -48,15 +53,14 @@ def run_sweep(
         raise MzlabError("--train-gpus/--analysis-gpus: must be 0 or more")
     if retries < 0:
         raise MzlabError(f"--retries: must be 0 or more, got {retries}")
-    from mzlab.config import preset
-
-    try:
-        preset(env)
-    except MzlabError as error:
-        raise MzlabError(f"--env: {error}") from None
+    _check_training_configs(env, seeds, overrides)
     names = resolve_analyses(analyses if isinstance(analyses, str) else ",".join(analyses) or "none")
+    parsed_variants = parse_variants(variants)
+    if parsed_variants:
+        check_variant_configs(env, overrides, parsed_variants)
     plan = StudyPlan(env=env, seeds=tuple(seeds), overrides=tuple(overrides), analyses=names, quick=quick,
-                     analysis_options=tuple(analysis_options), train_gpus=train_gpus, analysis_gpus=analysis_gpus)
+                     analysis_options=tuple(analysis_options), train_gpus=train_gpus, analysis_gpus=analysis_gpus,
+                     variants=parsed_variants)
     jobs = study_jobs(plan)
     study_dir = Path(out_dir)
     if study_dir.exists() and not study_dir.is_dir():
@@ -64,3 +68,25 @@ def run_sweep(
     runner = make_executor(executor, max_workers=max_workers, ray_address=ray_address)
     write_study_file(study_dir, plan, jobs=jobs, command=command, executor=executor)
     return run_jobs(jobs, study_dir, executor=runner, retries=retries, progress=progress)
+
+
+def _check_training_configs(env: str, seeds: Sequence[int], overrides: Sequence[str]) -> None:
+    """Every seed's training config, validated before anything is written: a bad ``--set`` fails here in one
+    line instead of failing every job and binding the study to the bad value."""
+    import dataclasses
+
+    from mzlab.config import preset
+    from mzlab.config_io import apply_overrides, validate
+
+    try:
+        base = preset(env)
+    except MzlabError as error:
+        raise MzlabError(f"--env: {error}") from None
+    if len(seeds) > MAX_SEEDS:
+        raise MzlabError(f"--seeds: {len(seeds)} seeds given; a study holds at most {MAX_SEEDS}")
+    try:
+        configured = apply_overrides(base, list(overrides))
+        for seed in seeds:
+            validate(dataclasses.replace(configured, seed=int(seed)))
+    except MzlabError as error:
+        raise MzlabError(f"--set: {error}") from None

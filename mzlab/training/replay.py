@@ -2,14 +2,18 @@
 
 Every stored move lives in flat, growable numpy arrays, addressed by a *global position id* that only ever
 grows; the live region is the games still in the buffer, oldest evicted first (capacity in ``games`` or in
-``transitions``). Only the first observation of an unroll is ever read, so sampling gathers ``[B]``
-observations plus small scalar targets, all vectorised. The buffer saves itself as plain ``.npz`` arrays
-(loaded with ``allow_pickle=False``).
+``transitions``). MuZero's loss reads only the first observation of an unroll, so sampling gathers ``[B]``
+observations plus small scalar targets, all vectorised; an objective that needs the observation of every
+unroll step asks for the ``unroll_observations`` field (``[B, K+1, ...]``). The buffer saves itself as plain
+``.npz`` arrays (loaded with ``allow_pickle=False``).
 """
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -20,7 +24,10 @@ from mzlab.config import ReplayConfig
 from mzlab.errors import MzlabError
 from mzlab.training.targets import n_step_value_targets, unroll_indices
 
-__all__ = ["Batch", "ReplayBuffer", "PRIORITY_EPSILON"]
+__all__ = ["Batch", "ReplayBuffer", "PRIORITY_EPSILON", "OPTIONAL_FIELDS"]
+
+OPTIONAL_FIELDS = ("unroll_observations",)
+"""Batch fields filled only on request (``sample(..., fields=...)``)."""
 
 PRIORITY_EPSILON = 1e-6
 """Floor added to every priority so that no stored position has probability 0."""
@@ -44,6 +51,9 @@ class Batch:
     """``[B, K+1]`` global ids of the positions ``t + k`` (clamped to the game's last move)."""
     inside: np.ndarray
     """``[B, K+1]`` bool, position ``t + k`` lies inside its game."""
+    unroll_observations: np.ndarray | None = None
+    """``[B, K+1, *observation_shape]`` observations ``o_{t+k}`` (zeros where not ``inside``: the final
+    observation of a game is not stored); only when sampled with ``fields={"unroll_observations"}``."""
 
 
 _FIELDS = ("observations", "actions", "rewards", "root_values", "policies", "value_targets", "scores",
@@ -143,8 +153,10 @@ class ReplayBuffer:
     def _rows(self, ids: np.ndarray) -> np.ndarray:
         return np.asarray(ids) - self._base
 
-    def sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
-        """Sample ``batch_size`` positions (prioritised if configured) with their unrolled targets."""
+    def sample(self, batch_size: int, rng: np.random.Generator, *, fields: Collection[str] = ()) -> Batch:
+        """Sample ``batch_size`` positions (prioritised if configured) with their unrolled targets.
+
+        ``fields``: optional extra fields of :class:`Batch` to fill (``{"unroll_observations"}``)."""
         if self.num_transitions == 0:
             raise MzlabError("replay buffer is empty; self-play must store a game before training")
         config = self.config
@@ -161,10 +173,14 @@ class ReplayBuffer:
             picks = rng.integers(0, count, size=batch_size)
             weights = np.ones(batch_size)
         ids = picks + self._low
-        return self.gather(ids, rng, weights=weights)
+        return self.gather(ids, rng, weights=weights, fields=fields)
 
-    def gather(self, ids: np.ndarray, rng: np.random.Generator, *, weights: np.ndarray | None = None) -> Batch:
+    def gather(self, ids: np.ndarray, rng: np.random.Generator, *, weights: np.ndarray | None = None,
+               fields: Collection[str] = ()) -> Batch:
         """The unrolled targets of the positions with global ``ids[B]`` (weights default to 1)."""
+        unknown = set(fields) - set(OPTIONAL_FIELDS)
+        if unknown:
+            raise MzlabError(f"replay batch field {sorted(unknown)[0]!r} is not one of {', '.join(OPTIONAL_FIELDS)}")
         a = self._arrays
         K = self.config.num_unroll_steps
         rows = self._rows(ids)
@@ -190,7 +206,15 @@ class ReplayBuffer:
             weights=(np.ones(len(ids)) if weights is None else weights).astype(np.float32),
             position_ids=starts[:, None] + indices,
             inside=inside,
+            unroll_observations=(self._unroll_observations(unroll_rows, inside)
+                                 if "unroll_observations" in fields else None),
         )
+
+    def _unroll_observations(self, unroll_rows: np.ndarray, inside: np.ndarray) -> np.ndarray:
+        """``[B, K+1, ...]`` stored observations of the unrolled positions, zeros past the game's last move."""
+        observations = self._arrays["observations"][unroll_rows]
+        observations[~inside] = 0
+        return observations
 
     def update_priorities(self, position_ids: np.ndarray, priorities: np.ndarray, inside: np.ndarray) -> None:
         """Set the priority of each live position ``position_ids[inside]`` to ``priorities[inside]``."""
@@ -247,23 +271,56 @@ class ReplayBuffer:
         else:
             np.savez(path, games=games, counters=counters, **arrays)
 
-    def load(self, path: Path) -> None:
-        """Replace the contents by a buffer written by :meth:`save`."""
+    def load(self, source: Path | BinaryIO, *, name: str | None = None) -> None:
+        """Replace the contents by a buffer written by :meth:`save` (a path or a binary file object; ``name``
+        names it in errors). A file that is not such a buffer (truncated, not a zip, arrays that do not fit
+        together or this buffer's shapes) is a one-line :class:`MzlabError`; the buffer is then unchanged."""
+        where = f"replay buffer file {name or str(source)!r}"
         try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {name: data[name] for name in _FIELDS}
+            with np.load(source, allow_pickle=False) as data:
+                arrays = {field: data[field] for field in _FIELDS}
                 games = data["games"]
                 counters = data["counters"]
-        except (OSError, ValueError, KeyError) as error:
-            raise MzlabError(f"replay buffer file {path} is unreadable or corrupted: {error}") from error
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+            raise MzlabError(f"{where} is unreadable or corrupted: {type(error).__name__}: "
+                             f"{' '.join(str(error).split())[:200]}") from None
+        problem = self._inconsistency(arrays, games, counters)
+        if problem:
+            raise MzlabError(f"{where} is corrupted: {problem}")
         count = len(arrays["actions"])
         self._arrays = _empty_arrays(max(count, 1024), self.observation_shape, arrays["observations"].dtype,
                                      self.num_actions)
-        for name in _FIELDS:
-            self._arrays[name][:count] = arrays[name]
+        for field in _FIELDS:
+            self._arrays[field][:count] = arrays[field]
         self._base, self._low, self._high = 0, 0, count
         self._games = deque((int(start), int(length)) for start, length in games)
         self.num_games_added, self.num_transitions_added = (int(c) for c in counters)
+
+    def _inconsistency(self, arrays: dict[str, np.ndarray], games: np.ndarray, counters: np.ndarray) -> str:
+        """What is wrong with loaded arrays ('' when they form a buffer of this shape)."""
+        count = len(arrays["actions"])
+        if any(array.ndim == 0 or len(array) != count for array in arrays.values()):
+            return "its arrays have different lengths"
+        if arrays["observations"].shape[1:] != self.observation_shape:
+            return f"observations of shape {arrays['observations'].shape[1:]}, expected {self.observation_shape}"
+        if arrays["policies"].shape[1:] != (self.num_actions,):
+            return f"policies over {arrays['policies'].shape[1:]} actions, expected {self.num_actions}"
+        if any(not np.issubdtype(array.dtype, np.number) for array in (*arrays.values(), games, counters)):
+            return "it holds non-numeric arrays"
+        if games.ndim != 2 or games.shape[1:] != (2,) or counters.shape != (2,) or (counters < 0).any():
+            return "its game table or counters are malformed"
+        starts, lengths = games[:, 0], games[:, 1]
+        if len(games) and ((lengths < 1).any() or starts[0] != 0 or (starts[1:] != (starts + lengths)[:-1]).any()
+                           or int(lengths.sum()) != count):
+            return "its game offsets do not tile the stored moves"
+        if len(games) == 0 and count:
+            return "it stores moves but no games"
+        if (arrays["game_start"] != np.repeat(starts, lengths)).any() or \
+                (arrays["game_length"] != np.repeat(lengths, lengths)).any():
+            return "the per-move game offsets disagree with its game table"
+        if count and ((arrays["actions"] < 0).any() or (arrays["actions"] >= self.num_actions).any()):
+            return f"actions outside 0..{self.num_actions - 1}"
+        return ""
 
 
 def _empty_arrays(capacity: int, observation_shape: tuple[int, ...], observation_dtype: np.dtype,
