@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 
 from mzlab.config import PRESETS, EnvConfig, preset
+from mzlab.envs.generic_preset import experiment_preset
 from mzlab.envs.registry import GYM_PREFIX, make_simulator, simulator_names
 from mzlab.envs.simulator import Simulator
+from mzlab.errors import MzlabError
 
 __all__ = ["add_parser", "run", "describe"]
 
@@ -16,15 +18,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "envs",
         help="list the simulators (name, actions, observation shape, discount)",
         description=f"List the simulators, or describe one. Any discrete-action gymnasium environment is "
-        f"available as {GYM_PREFIX}<GymnasiumId>, e.g. {GYM_PREFIX}Acrobot-v1.",
+        f"available as {GYM_PREFIX}<GymnasiumId>, e.g. {GYM_PREFIX}Acrobot-v1, or {GYM_PREFIX}<module>:<GymnasiumId> "
+        "for an environment that importing <module> registers (docs/envs.md).",
     )
     parser.add_argument("name", nargs="?", help="describe only this simulator")
     parser.set_defaults(func=run)
 
 
 def _config(name: str) -> EnvConfig:
-    """The paper preset's environment settings for built-in names, the defaults otherwise."""
-    return preset(name).env if name in PRESETS else EnvConfig(name=name)
+    """The preset's environment settings (the generic preset's for ``gym:`` names), the defaults otherwise."""
+    if name in PRESETS:
+        return preset(name).env
+    if name.startswith(GYM_PREFIX):
+        return experiment_preset(name).env
+    return EnvConfig(name=name)
 
 
 def describe(simulator: Simulator) -> dict[str, object]:
@@ -39,11 +46,18 @@ def describe(simulator: Simulator) -> dict[str, object]:
 
 def run(args: argparse.Namespace) -> int:
     names = [args.name] if args.name else simulator_names()
-    rows = [describe(make_simulator(_config(name))) for name in names]
     print(f"{'name':<20} {'actions':>7}  {'observation shape':<18} {'discount':>8}")
-    for row in rows:
+    for name in names:
+        try:
+            row = describe(make_simulator(_config(name)))
+        except MzlabError as error:
+            if args.name:
+                raise
+            print(f"{name:<20} unavailable: {error}")  # e.g. an extra that is not installed
+            continue
         shape = "x".join(str(size) for size in row["observation_shape"])
         print(f"{row['name']:<20} {row['actions']:>7}  {shape:<18} {row['discount']:>8g}")
     if not args.name:
-        print(f"(any discrete-action gymnasium environment: {GYM_PREFIX}<GymnasiumId>)")
+        print(f"(any discrete-action gymnasium environment: {GYM_PREFIX}<GymnasiumId> or "
+              f"{GYM_PREFIX}<module>:<GymnasiumId>)")
     return 0

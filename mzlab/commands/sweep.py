@@ -15,7 +15,9 @@ def add_parser(subparsers) -> None:
         "sweep", help="run a study: train each seed, then each analysis per seed (local pool or Ray)",
         description="Expand a study into jobs (train per seed, then each analysis per seed) and run them. "
                     "Rerunning the same command skips finished jobs and resumes the rest.")
-    parser.add_argument("--env", required=True, help="environment preset (cartpole, lunarlander, breakout)")
+    parser.add_argument("--env", required=True,
+                        help="cartpole, lunarlander, breakout (the paper's presets), gym:<GymnasiumId> or "
+                             "gym:<module>:<GymnasiumId> (the generic preset, docs/envs.md)")
     parser.add_argument("--seeds", required=True, help="seeds: N, A-B (inclusive) or a comma list, e.g. 0-4")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="config override passed to every `mzlab train` (repeatable)")

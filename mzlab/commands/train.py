@@ -20,7 +20,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "after an interruption to resume from the last complete checkpoint.")
     from mzlab.config import PRESETS
 
-    parser.add_argument("--env", required=True, help=f"config preset: {', '.join(PRESETS)} (the paper's tables)")
+    parser.add_argument("--env", required=True,
+                        help=f"{', '.join(PRESETS)} (the paper's tables), gym:<GymnasiumId> or "
+                             "gym:<module>:<GymnasiumId> (generic preset from the env's spaces, docs/envs.md)")
     parser.add_argument("--seed", type=int, default=0, help="seed of numpy, torch and the environments (default 0)")
     parser.add_argument("--run-dir", required=True, help="run directory (created, or resumed if it exists)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -33,11 +35,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def build_config(env: str, seed: int, overrides: list[str]):
-    """The preset ``env`` with ``seed`` and ``overrides`` applied, validated."""
-    from mzlab.config import preset
+    """The preset ``env`` (a paper preset or ``gym:...``) with ``seed`` and ``overrides`` applied, validated."""
     from mzlab.config_io import apply_overrides, validate
+    from mzlab.envs.generic_preset import experiment_preset
 
-    config = dataclasses.replace(preset(env), seed=seed)
+    config = dataclasses.replace(experiment_preset(env), seed=seed)
     return validate(apply_overrides(config, overrides))
 
 

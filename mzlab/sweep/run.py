@@ -48,10 +48,10 @@ def run_sweep(
         raise MzlabError("--train-gpus/--analysis-gpus: must be 0 or more")
     if retries < 0:
         raise MzlabError(f"--retries: must be 0 or more, got {retries}")
-    from mzlab.config import preset
+    from mzlab.envs.generic_preset import experiment_preset
 
     try:
-        preset(env)
+        experiment_preset(env)
     except MzlabError as error:
         raise MzlabError(f"--env: {error}") from None
     names = resolve_analyses(analyses if isinstance(analyses, str) else ",".join(analyses) or "none")
