@@ -56,6 +56,8 @@ class RunDirectory:
         self.config = config
         self.config_hash = config_hash(config)
         self.writable = writable
+        self.created: list[Path] = []
+        """Paths :meth:`create_or_resume` created now (empty for a resumed run); see :meth:`discard_if_unstarted`."""
 
     # ------------------------------------------------------------------------------------------------ opening
 
@@ -88,13 +90,33 @@ class RunDirectory:
                     f"{str(path)!r} is not empty and has no config.json, so it is not an mzlab run directory; "
                     "refusing to write into it"
                 )
+            created = [] if path.is_dir() else [path]
             path.mkdir(parents=True, exist_ok=True)
             save_config(config, config_file)
+            created.append(config_file)
+        created += [sub for sub in (path / "checkpoints", path / "tensorboard") if not sub.exists()]
         (path / "checkpoints").mkdir(exist_ok=True)
         (path / "tensorboard").mkdir(exist_ok=True)
         run = cls(path, config, writable=True)
+        run.created = created
         run._repair_metrics_tail()
         return run
+
+    def discard_if_unstarted(self) -> bool:
+        """After a failed start: remove what :meth:`create_or_resume` created if no checkpoint was written yet,
+        so the corrected command starts afresh (``config.json`` included). Returns whether it removed the run."""
+        import shutil
+
+        if not self.created or self.checkpoint_steps() or self.path / "config.json" not in self.created:
+            return False
+        for name in ("config.json", "metrics.jsonl", "metrics.parquet"):
+            (self.path / name).unlink(missing_ok=True)
+        for name in ("checkpoints", "tensorboard", "replay"):
+            shutil.rmtree(self.path / name, ignore_errors=True)
+        if self.path in self.created and not any(self.path.iterdir()):
+            self.path.rmdir()
+        self.created = []
+        return True
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> RunDirectory:

@@ -97,17 +97,16 @@ def _device(name: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
     from mzlab.analysis.runner import check_experiment, run_experiment
     from mzlab.analysis.session import AnalysisSession
     from mzlab.errors import MzlabError
+    from mzlab.runtime import configure_torch_threads
 
     check_experiment(args.experiment)
     options = options_from_args(args)
     if args.threads < 1:
         raise MzlabError(f"--threads must be >= 1, got {args.threads}")
-    torch.set_num_threads(args.threads)
+    configure_torch_threads("cpu", args.threads)
     session = AnalysisSession(args.run_dir, args.out, options, device=_device(args.device),
                               use_cache=not args.no_cache)
     for run_dir in session.runs:

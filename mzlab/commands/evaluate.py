@@ -37,12 +37,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    import torch
-
     from mzlab.runs import RunDirectory
+    from mzlab.runtime import configure_torch_threads
     from mzlab.training.evaluation import evaluate_network
 
-    torch.set_num_threads(1)
+    configure_torch_threads("cpu")
     run_dir = RunDirectory.open(args.run_dir)
     step = args.step if args.step is not None else run_dir.latest_checkpoint_step()
     network = run_dir.load_network(step)  # raises naming the run dir when there is no checkpoint

@@ -30,7 +30,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-steps", type=int, default=None,
                         help="stop after this many learner steps in total (the config's training_steps still "
                              "defines the run)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress output (default: a bar on a terminal, one line per interval in a log)")
+    parser.add_argument("--wandb", metavar="PROJECT", default=None,
+                        help="also log to this Weights & Biases project (needs the wandb package; default: off)")
     parser.set_defaults(func=run)
 
 
@@ -44,18 +47,10 @@ def build_config(env: str, seed: int, overrides: list[str]):
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
-    from mzlab.runs import RunDirectory
-    from mzlab.training.loop import Trainer, resolve_device
+    from mzlab.training.start import train_run
 
     config = build_config(args.env, args.seed, args.overrides)
-    run_dir = RunDirectory.create_or_resume(args.run_dir, config)
-    if resolve_device(config.training.device).type == "cpu":
-        torch.set_num_threads(1)  # tiny batched networks: one thread is fastest and leaves cores to the rest
-    trainer = Trainer(run_dir.config, run_dir, progress=not args.no_progress)
-    trainer.resume()
-    summary = trainer.run(max_steps=args.max_steps)
-    summary["run_dir"] = str(run_dir.path)
+    summary = train_run(config, args.run_dir, max_steps=args.max_steps, progress=not args.no_progress,
+                        wandb_project=args.wandb)
     print(json.dumps(summary))
     return 0
