@@ -24,11 +24,11 @@ class Progress:
     """Count ``total`` items of ``unit``; ``enabled=False`` prints nothing at all.
 
     ``info(**fields)`` sets the extra fields shown (``return=87.0``); ``write(text)`` prints a message line
-    without breaking the bar.
+    without breaking the bar; ``announce`` prints a first plain line before any item is done.
     """
 
     def __init__(self, total: int, *, desc: str, unit: str = "it", initial: int = 0, enabled: bool = True,
-                 line_every: int = 1, stream: TextIO | None = None, leave: bool = True):
+                 line_every: int = 1, stream: TextIO | None = None, leave: bool = True, announce: bool = False):
         self.total, self.desc, self.unit, self.count = int(total), desc, unit, int(initial)
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = enabled
@@ -42,6 +42,8 @@ class Progress:
 
             self._bar = tqdm(total=self.total, initial=self.count, desc=desc, unit=unit, file=self.stream,
                              dynamic_ncols=True, leave=leave)
+        elif enabled and announce:
+            print(f"{desc}: {self.count}/{self.total} {unit}s to do", file=self.stream, flush=True)
 
     def update(self, n: int = 1) -> None:
         self.count += n

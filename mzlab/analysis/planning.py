@@ -35,7 +35,7 @@ def planning_settings(simulations, leaves) -> list[tuple[str, str, str, int]]:
 
 def run_planning(session, steps: list[int] | None = None) -> pd.DataFrame:
     """The planning table for every run and checkpoint of ``session``."""
-    from mzlab.analysis.session import per_checkpoint
+    from mzlab.analysis.session import per_checkpoint, progress
 
     def compute(checkpoint) -> pd.DataFrame:
         seeds = episode_seeds(session.options.seed * 1_000_003 + checkpoint.seed, session.options.num_episodes,
@@ -43,9 +43,8 @@ def run_planning(session, steps: list[int] | None = None) -> pd.DataFrame:
         temperature = visit_temperature(checkpoint.step, checkpoint.config.training)
         models = {"learned": checkpoint.learned_model, "true": checkpoint.true_model}
         frames = []
-        for model, prior, leaf, num_simulations in planning_settings(
-            checkpoint.options.simulations, session.options.planning_leaves
-        ):
+        settings = planning_settings(checkpoint.options.simulations, session.options.planning_leaves)
+        for model, prior, leaf, num_simulations in progress(settings, f"planning step {checkpoint.step} settings"):
             if model == "none":
                 policy = PriorPolicy(checkpoint.learned_model, temperature=1.0)
             else:
