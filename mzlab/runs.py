@@ -71,6 +71,7 @@ class RunDirectory:
         validate(config)
         path = Path(path)
         config_file = path / "config.json"
+        created: list[Path] = []
         if config_file.exists():
             stored = load_config(config_file)
             if config_hash(stored) != config_hash(config):
@@ -90,7 +91,7 @@ class RunDirectory:
                     f"{str(path)!r} is not empty and has no config.json, so it is not an mzlab run directory; "
                     "refusing to write into it"
                 )
-            created = [] if path.is_dir() else [path]
+            created += [] if path.is_dir() else [path]
             path.mkdir(parents=True, exist_ok=True)
             save_config(config, config_file)
             created.append(config_file)
