@@ -52,9 +52,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--behaviour-simulations", type=int,
                         help="simulations per move of the behaviour policy (default: the run's)")
     parser.add_argument("--noise", default=defaults.noise,
-                        help="root noise of the sampled behaviour policy: auto (the run's setting), on, off")
+                        help="root noise of the sampled behaviour policy: auto (default: the run's setting), on, off")
     parser.add_argument("--max-checkpoints", type=int, default=defaults.max_checkpoints,
-                        help="checkpoints per run when --steps is not given")
+                        help=f"checkpoints per run when --steps is not given (default {defaults.max_checkpoints})")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
     parser.add_argument("--no-cache", action="store_true", help="recompute every unit and store nothing")
     parser.add_argument("--threads", type=int, default=1,

@@ -46,17 +46,18 @@ def describe(simulator: Simulator) -> dict[str, object]:
 
 def run(args: argparse.Namespace) -> int:
     names = [args.name] if args.name else simulator_names()
-    print(f"{'name':<20} {'actions':>7}  {'observation shape':<18} {'discount':>8}")
+    width = max(20, *(len(name) + 1 for name in names))
+    print(f"{'name':<{width}} {'actions':>7}  {'observation shape':<18} {'discount':>8}")
     for name in names:
         try:
             row = describe(make_simulator(_config(name)))
         except MzlabError as error:
             if args.name:
                 raise
-            print(f"{name:<20} unavailable: {error}")  # e.g. an extra that is not installed
+            print(f"{name:<{width}} unavailable: {error}")  # e.g. an extra that is not installed
             continue
         shape = "x".join(str(size) for size in row["observation_shape"])
-        print(f"{row['name']:<20} {row['actions']:>7}  {shape:<18} {row['discount']:>8g}")
+        print(f"{row['name']:<{width}} {row['actions']:>7}  {shape:<18} {row['discount']:>8g}")
     if not args.name:
         print(f"(any discrete-action gymnasium environment: {GYM_PREFIX}<GymnasiumId> or "
               f"{GYM_PREFIX}<module>:<GymnasiumId>)")

@@ -36,7 +36,7 @@ def add_parser(subparsers) -> None:
                         help="Ray only: GPUs reserved by each training job (e.g. 1 for Breakout)")
     parser.add_argument("--analysis-gpus", type=float, default=0.0, metavar="G",
                         help="Ray only: GPUs reserved by each analysis job (pass --analysis-args '--device auto')")
-    parser.add_argument("--retries", type=int, default=2, help="resubmissions of a job whose worker died")
+    parser.add_argument("--retries", type=int, default=2, help="resubmissions of a job whose worker died (default 2)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
