@@ -28,7 +28,7 @@ def experiment_preset(env: str) -> ExperimentConfig:
         return gym_preset(env)
     if env not in PRESETS:
         raise MzlabError(
-            f"unknown preset {env!r}; valid: {', '.join(PRESETS)}, {GYM_PREFIX}<GymnasiumId> or "
+            f"unknown preset {env!r}; valid presets: {', '.join(PRESETS)}, {GYM_PREFIX}<GymnasiumId> or "
             f"{GYM_PREFIX}<module>:<GymnasiumId>"
         )
     return preset(env)
