@@ -71,7 +71,7 @@ class ReplaySimulator(Simulator):
         if not isinstance(probe.action_space, gym.spaces.Discrete):
             kind = "continuous " if isinstance(probe.action_space, gym.spaces.Box) else ""
             raise MzlabError(f"env {name!r}: {kind}action space {probe.action_space} is not supported; mzlab "
-                             "searches over a Discrete action space (discretise it with a gymnasium wrapper)")
+                             "needs a discrete action space, gymnasium.spaces.Discrete (discretise it with a wrapper)")
         if not isinstance(probe.observation_space, gym.spaces.Box):
             raise MzlabError(f"env {name!r}: only Box observation spaces are supported, got {probe.observation_space}")
         self.name = name
