@@ -112,7 +112,7 @@ class RunDirectory:
             return False
         for name in ("config.json", "metrics.jsonl", "metrics.parquet"):
             (self.path / name).unlink(missing_ok=True)
-        for name in ("checkpoints", "tensorboard", "replay"):
+        for name in ("checkpoints", "tensorboard", "replay", "wandb"):
             shutil.rmtree(self.path / name, ignore_errors=True)
         if self.path in self.created and not any(self.path.iterdir()):
             self.path.rmdir()
