@@ -46,15 +46,20 @@ def describe(simulator: Simulator) -> dict[str, object]:
 
 def run(args: argparse.Namespace) -> int:
     names = [args.name] if args.name else simulator_names()
-    width = max(20, *(len(name) + 1 for name in names))
-    print(f"{'name':<{width}} {'actions':>7}  {'observation shape':<18} {'discount':>8}")
+    rows: list[dict[str, object] | str] = []
     for name in names:
         try:
-            row = describe(make_simulator(_config(name)))
+            rows.append(describe(make_simulator(_config(name))))
         except MzlabError as error:
             if args.name:
                 raise
-            print(f"{name:<{width}} unavailable: {error}")  # e.g. an extra that is not installed
+            rows.append(f"{name}: {error}")  # listing: an extra that is not installed is shown, not fatal
+    width = max(20, *(len(name) + 1 for name in names))
+    print(f"{'name':<{width}} {'actions':>7}  {'observation shape':<18} {'discount':>8}")
+    for row in rows:
+        if isinstance(row, str):
+            name, _, error = row.partition(": ")
+            print(f"{name:<{width}} unavailable: {error}")
             continue
         shape = "x".join(str(size) for size in row["observation_shape"])
         print(f"{row['name']:<{width}} {row['actions']:>7}  {shape:<18} {row['discount']:>8g}")
