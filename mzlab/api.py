@@ -25,8 +25,8 @@ def make_config(env: str = "cartpole", *, seed: int = 0, overrides: Sequence[str
 
 
 def train(
-    env: str = "cartpole",
-    run_dir: str | os.PathLike = "runs/run",
+    env: str | None,
+    run_dir: str | os.PathLike,
     *,
     seed: int = 0,
     overrides: Sequence[str] = (),
