@@ -6,6 +6,10 @@ Cases:
   ``CartPoleVectorEnv``, measured in interleaved rounds of the same run (best round of each).
 - ``lunarlander_restore``: cost of restoring a Lunar Lander snapshot against its prefix length, when the live
   environment is cached (hit) and when it must be replayed from the seed (miss).
+- ``lunarlander_branch``: cost of one branch (step a snapshot by an action, keeping the snapshot) of Lunar Lander
+  states ``step`` actions into hovering episodes, with fork branching (``branch_ms``: 16 held states x 4 actions
+  per batched call, wall time per branch; ``single_ms``: one branch alone) against the replay path
+  (``replay_ms``: seeded reset plus replay, nothing cached), measured in the same run.
 - ``ale_snapshot_restore``: ALE ``cloneState`` + ``restoreState`` pairs per second, and Breakout
   ``step_snapshots`` transitions per second (restore, 4 emulated frames, resize, snapshot).
 
@@ -25,6 +29,7 @@ from gymnasium.envs.box2d.lunar_lander import heuristic
 
 from mzlab.envs.atari import Atari
 from mzlab.envs.cartpole import CartPole
+from mzlab.envs.gym_replay import ReplaySnapshot
 from mzlab.envs.lunar_lander import DeterministicLunarLander, LunarLander
 
 
@@ -129,6 +134,51 @@ def lunarlander_row(length: int, repeats: int) -> dict[str, object]:
     }
 
 
+def lunarlander_branch_row(step: int, repeats: int, states: int = 16) -> dict[str, object]:
+    plain = []
+    for seed in range(1, states + 1):
+        simulator, snapshot = _heuristic_prefix(seed=seed, length=step)
+        assert len(snapshot.actions) == step, "the pilot must keep the lander flying"
+        plain.append(snapshot)
+    plain = np.array(plain, dtype=object)
+    forking = LunarLander(branching="fork")
+    if step == 0:
+        held, _ = forking.reset_snapshots(np.arange(1, states + 1))
+    else:  # one step in place from step - 1 gives the branch state; the first branch below re-holds them
+        before = np.array([ReplaySnapshot(s.seed, s.actions[:-1]) for s in plain], dtype=object)
+        held = forking.step_snapshots(before, np.array([s.actions[-1] for s in plain])).snapshots
+    parents = np.repeat(np.arange(states), 4)
+    actions = np.tile(np.arange(4), states)
+    forking.step_snapshots(held[parents], actions)  # warm: zygote started, states held by processes
+
+    def branch() -> int:
+        forking.step_snapshots(held[parents], actions)
+        return len(parents)
+
+    def single() -> int:
+        forking.step_snapshots(held[:1], actions[:1])
+        return 1
+
+    replaying = LunarLander(cache_size=0)
+
+    def replay() -> int:
+        replaying.step_snapshots(plain[parents[:8]], actions[:8])
+        return 8
+
+    branch_rate = _best_rate(branch, repeats)
+    single_rate = _best_rate(single, 5 * repeats)
+    replay_rate = _best_rate(replay, repeats)
+    forking.close()
+    return {
+        "case": "lunarlander_branch",
+        "step": step,
+        "branch_ms": round(1e3 / branch_rate, 3),
+        "single_ms": round(1e3 / single_rate, 3),
+        "replay_ms": round(1e3 / replay_rate, 3),
+        "ratio_vs_replay": round(branch_rate / replay_rate, 1),
+    }
+
+
 def ale_case(steps: int, repeats: int) -> dict[str, object]:
     simulator = Atari("breakout")
     simulator.reset(0)
@@ -168,6 +218,8 @@ def main() -> None:
         print(json.dumps(cartpole_case(batch, steps // 10 if args.quick else steps, rounds)), flush=True)
     for length in [10, 100, 300] if args.quick else [0, 10, 30, 100, 300, 999]:
         print(json.dumps(lunarlander_row(length, repeats)), flush=True)
+    for step in [0, 300] if args.quick else [0, 100, 300, 999]:
+        print(json.dumps(lunarlander_branch_row(step, repeats if args.quick else 5)), flush=True)
     print(json.dumps(ale_case(500 if args.quick else 5000, repeats)), flush=True)
 
 

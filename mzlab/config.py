@@ -43,12 +43,19 @@ class EnvConfig:
     """Atari only: treat a lost life as episode end during training."""
     clip_rewards: bool = False
     """Atari only: clip training rewards to [-1, 1]."""
+    branching: str = "auto"
+    """Replay environments only: how batched steps branch snapshots, ``fork`` (forked processes hold frozen
+    worlds), ``replay`` (seeded reset plus replay) or ``auto`` (``fork`` for ``lunarlander`` where the platform
+    can fork, ``replay`` otherwise). Both give the same futures bit for bit."""
+    branch_processes: int = 1024
+    """Replay environments with fork branching only: most live snapshot-holding processes."""
 
 
 @dataclass(frozen=True)
 class NetworkConfig:
     kind: str = "fully_connected"
-    """``fully_connected`` (vector observations) or ``resnet`` (Atari frames)."""
+    """A registered network (``mzlab.networks.registry``): ``fully_connected`` (vector observations) or
+    ``resnet`` (Atari frames)."""
     encoding_size: int = 8
     """Latent state size of the fully connected network."""
     hidden_layers: tuple[int, ...] = (16,)
@@ -138,6 +145,26 @@ class TrainingConfig:
     """SGD momentum (unused by Adam)."""
     value_loss_weight: float = 1.0
     """Weight of the value loss."""
+    objective: str = "muzero"
+    """A registered training objective (``mzlab.training.objectives``): ``muzero`` (the paper's loss),
+    ``consistency`` (plus EfficientZero's self-predictive loss) or ``reconstruction`` (plus an observation
+    decoder). See ``docs/objectives.md``."""
+    consistency_weight: float = 2.0
+    """``consistency`` only: weight of the negative-cosine consistency loss (EfficientZero's
+    ``consistency_coeff`` and LightZero's ``ssl_loss_weight``: 2)."""
+    consistency_projection_size: int = 64
+    """``consistency`` only: width of the projection's hidden and output layers (EfficientZero and LightZero:
+    1024 for latents of 2304 and 128 values; 64 = 8x the Cart Pole latent, LightZero's Cart Pole ratio)."""
+    consistency_predictor_hidden_size: int = 32
+    """``consistency`` only: hidden width of the predictor head (EfficientZero and LightZero: half the
+    projection, 512)."""
+    reconstruction_weight: float = 1.0
+    """``reconstruction`` only: weight of the decoder's mean squared error."""
+    reconstruction_mode: str = "joint"
+    """``reconstruction`` only: ``joint`` (the decoder's gradient reaches h and g) or ``probe`` (the decoder
+    reads detached latents: the agent trains exactly as with ``muzero``)."""
+    reconstruction_decoder_layers: tuple[int, ...] = (16,)
+    """``reconstruction`` only: hidden layer sizes of the decoder from the latent to the observation."""
     checkpoint_interval: int = 1000
     """Learner steps between kept checkpoints."""
     num_actors: int = 16

@@ -256,7 +256,7 @@ def _field_types(cls: type) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------- validation
 
 _CHOICES = {
-    "network.kind": ("fully_connected", "resnet"),
+    "env.branching": ("auto", "fork", "replay"),
     "search.prior": ("policy", "uniform"),
     "search.leaf": ("value", "rollout"),
     "search.q_convention": ("implementation", "pseudocode"),
@@ -264,6 +264,7 @@ _CHOICES = {
     "replay.reanalyse_mode": ("network_value", "search"),
     "replay.capacity_unit": ("games", "transitions"),
     "training.optimizer": ("adam", "sgd"),
+    "training.reconstruction_mode": ("joint", "probe"),
     "training.device": ("cpu", "cuda", "auto"),
 }
 
@@ -277,6 +278,7 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "env.frame_stack": (lambda v: v >= 1, "an integer >= 1"),
     "env.frame_size": (lambda v: v >= 1, "an integer >= 1"),
     "env.noop_max": (lambda v: v >= 0, "an integer >= 0"),
+    "env.branch_processes": (lambda v: v >= 1, "an integer >= 1"),
     "network.encoding_size": (lambda v: v >= 1, "an integer >= 1"),
     "network.hidden_layers": (lambda v: all(size >= 1 for size in v), "a list of integers >= 1"),
     "network.representation_layers": (lambda v: all(size >= 1 for size in v), "a list of integers >= 1"),
@@ -303,6 +305,11 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "training.weight_decay": (lambda v: v >= 0.0, "a number >= 0"),
     "training.momentum": (lambda v: 0.0 <= v < 1.0, "a number in [0, 1)"),
     "training.value_loss_weight": (lambda v: v >= 0.0, "a number >= 0"),
+    "training.consistency_weight": (lambda v: v >= 0.0, "a number >= 0"),
+    "training.consistency_projection_size": (lambda v: v >= 1, "an integer >= 1"),
+    "training.consistency_predictor_hidden_size": (lambda v: v >= 1, "an integer >= 1"),
+    "training.reconstruction_weight": (lambda v: v >= 0.0, "a number >= 0"),
+    "training.reconstruction_decoder_layers": (lambda v: all(size >= 1 for size in v), "a list of integers >= 1"),
     "training.checkpoint_interval": (lambda v: v >= 1, "an integer >= 1"),
     "training.num_actors": (lambda v: v >= 1, "an integer >= 1"),
     "training.train_ratio": (lambda v: v > 0.0, "a positive number"),
@@ -316,13 +323,25 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
 }
 
 
+def _registered_choices() -> dict[str, tuple[str, ...]]:
+    """Values of the keys whose choices live in a registry (networks, objectives), read when validating.
+
+    The registries hold names only (``mzlab/networks/registry.py``, ``mzlab/training/objectives/registry.py``
+    import nothing heavy); the implementations load when a network or objective is built.
+    """
+    from mzlab.networks.registry import network_names
+    from mzlab.training.objectives.registry import objective_names
+
+    return {"network.kind": network_names(), "training.objective": objective_names()}
+
+
 def validate(config: ExperimentConfig) -> ExperimentConfig:
     """Return ``config`` unchanged if every value is possible; otherwise MzlabError naming the key and what is
     allowed. Types are checked too (a config built in code bypasses the parsers)."""
     data = config_to_dict(config)
     config_from_dict(data)  # type check every field
     flat = _flatten(data)
-    for key, allowed in _CHOICES.items():
+    for key, allowed in {**_CHOICES, **_registered_choices()}.items():
         if key in flat and flat[key] not in allowed:
             raise MzlabError(f"config key {key!r}: {flat[key]!r} is not one of {', '.join(allowed)}")
     for key, (check, allowed) in _RULES.items():

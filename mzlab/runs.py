@@ -40,7 +40,12 @@ from mzlab.config_io import config_differences, config_hash, load_config, save_c
 from mzlab.errors import MzlabError
 from mzlab.state_codec import decode_state, encode_state
 
-__all__ = ["RunDirectory", "CHECKPOINT_FORMAT", "CHECKPOINT_FORMAT_VERSION"]
+__all__ = ["RunDirectory", "CHECKPOINT_FORMAT", "CHECKPOINT_FORMAT_VERSION", "OBJECTIVE_PREFIX",
+           "split_objective_weights"]
+
+OBJECTIVE_PREFIX = "objective."
+"""Weights-file prefix of the training objective's extra heads (projection, predictor, decoder); the network's
+own tensors never start with it, so :meth:`RunDirectory.load_network` reads ``h``, ``g``, ``f`` alone."""
 
 CHECKPOINT_FORMAT = "mzlab-checkpoint"
 CHECKPOINT_FORMAT_VERSION = 1
@@ -182,6 +187,7 @@ class RunDirectory:
         extra: Mapping[str, Any] | None = None,
         observation_shape: tuple[int, ...] | None = None,
         num_actions: int | None = None,
+        objective_weights: Mapping[str, torch.Tensor] | None = None,
     ) -> Path:
         """Write checkpoint ``step``; returns the metadata path.
 
@@ -189,8 +195,10 @@ class RunDirectory:
         and action count are recorded) or a ``{name: tensor}`` mapping (then pass ``observation_shape`` and
         ``num_actions`` for :meth:`load_network`). ``trainer_state``: any nesting of dicts, lists, tuples, tensors,
         numpy arrays and JSON scalars (e.g. ``{"optimizer": opt.state_dict(), "torch_rng": torch.get_rng_state()}``),
-        restored by :meth:`load_trainer_state`. ``extra``: JSON-serialisable metadata. An existing complete
-        checkpoint is never overwritten.
+        restored by :meth:`load_trainer_state`. ``extra``: JSON-serialisable metadata. ``objective_weights``: the
+        training objective's extra heads, stored in the same weights file under :data:`OBJECTIVE_PREFIX`
+        (:func:`split_objective_weights` separates them again). An existing complete checkpoint is never
+        overwritten.
         """
         self._require_writable()
         if not isinstance(step, int | np.integer) or step < 0:
@@ -210,7 +218,11 @@ class RunDirectory:
         except (TypeError, ValueError) as error:
             raise MzlabError(f"checkpoint extra metadata must be JSON-serialisable without NaN: {error}") from None
         stem = f"step_{step:08d}"
-        files = {"weights": self._write_tensor_file(f"{stem}.safetensors", dict(weights))}
+        weights = dict(weights)
+        heads = {f"{OBJECTIVE_PREFIX}{name}": tensor for name, tensor in (objective_weights or {}).items()}
+        if any(name.startswith(OBJECTIVE_PREFIX) for name in weights):
+            raise MzlabError(f"network tensor names must not start with {OBJECTIVE_PREFIX!r} (kept for objectives)")
+        files = {"weights": self._write_tensor_file(f"{stem}.safetensors", {**weights, **heads})}
         state_structure = None
         if trainer_state is not None:
             state_structure, state_tensors = encode_state(trainer_state, where="trainer_state")
@@ -229,6 +241,7 @@ class RunDirectory:
                 "observation_shape": None if observation_shape is None else [int(s) for s in observation_shape],
                 "num_actions": None if num_actions is None else int(num_actions),
             },
+            "objective": {"name": self.config.training.objective, "tensors": len(heads)},
             "files": files,
             "trainer_state_structure": state_structure,
             "extra": extra,
@@ -287,7 +300,7 @@ class RunDirectory:
             )
         network = build_network(self.config, tuple(spec["observation_shape"]), spec["num_actions"])
         try:
-            network.load_state_dict(weights)
+            network.load_state_dict(split_objective_weights(weights)[0])
         except RuntimeError as error:
             first_line = str(error).strip().splitlines()[0]
             raise MzlabError(
@@ -385,6 +398,19 @@ class RunDirectory:
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
+
+
+def split_objective_weights(weights: Mapping[str, torch.Tensor]
+                            ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """``(network weights, objective weights without the prefix)`` of a checkpoint's weights file (a checkpoint
+    from before objectives existed has no objective weights)."""
+    network, objective = {}, {}
+    for name, tensor in weights.items():
+        if name.startswith(OBJECTIVE_PREFIX):
+            objective[name[len(OBJECTIVE_PREFIX):]] = tensor
+        else:
+            network[name] = tensor
+    return network, objective
 
 
 def _describe_steps(steps: list[int]) -> str:

@@ -5,6 +5,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
+from lander_pilot import hovering_actions
 
 from mzlab.envs.gym_replay import ReplaySnapshot
 from mzlab.envs.lunar_lander import DeterministicLunarLander, LunarLander
@@ -16,22 +17,6 @@ def _rollout(simulator, snapshot, actions):
     return np.stack([step.observation for step in steps]), np.array([step.reward for step in steps])
 
 
-def _hovering_actions(simulator, snapshot, count, rng):
-    """Actions of gymnasium's heuristic pilot told it is 0.5 lower than it is (so it hovers), 30% random."""
-    from gymnasium.envs.box2d.lunar_lander import heuristic
-
-    pilot_env = DeterministicLunarLander()
-    simulator.restore(snapshot)
-    observation, actions = simulator.observe(), []
-    for _ in range(count):
-        shifted = observation.copy()
-        shifted[1] -= 0.5
-        action = int(rng.integers(0, 4)) if rng.random() < 0.3 else int(heuristic(pilot_env, shifted))
-        actions.append(action)
-        observation = simulator.step(action).observation
-    return np.array(actions)
-
-
 def test_snapshot_restored_twice_gives_bit_identical_future():
     simulator = LunarLander()
     simulator.reset(3)
@@ -39,7 +24,7 @@ def test_snapshot_restored_twice_gives_bit_identical_future():
     for action in rng.integers(0, 4, 15):
         simulator.step(int(action))
     snapshot = simulator.snapshot()
-    actions = _hovering_actions(simulator, snapshot, 200, rng)
+    actions = hovering_actions(simulator, snapshot, 200, rng)
     first = _rollout(simulator, snapshot, actions)
     simulator.reset(99)  # disturb the live environment and the cache in between
     second = _rollout(simulator, snapshot, actions)

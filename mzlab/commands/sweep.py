@@ -21,6 +21,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--seeds", required=True, help="seeds: N, A-B (inclusive) or a comma list, e.g. 0-4")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="config override passed to every `mzlab train` (repeatable)")
+    parser.add_argument("--variant", dest="variants", action="append", default=[],
+                        metavar="NAME:KEY=VALUE[,KEY=VALUE...]",
+                        help="a named set of overrides (after --set) run over every seed and analysis, e.g. "
+                             "consistency:training.objective=consistency (repeatable; results under "
+                             "runs/variant-NAME/ and analysis/variant-NAME/, compared side by side in the report)")
     parser.add_argument("--analyses", default="all", help="all (default), none, or a comma list of experiments")
     parser.add_argument("--quick", action="store_true", help="pass --quick (smoke-run budget) to every analysis")
     parser.add_argument("--analysis-args", default="", metavar="ARGS",
@@ -60,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         analysis_options=analysis_options, executor=args.executor, max_workers=args.max_workers,
         ray_address=args.ray_address, retries=args.retries, train_gpus=args.train_gpus,
         analysis_gpus=args.analysis_gpus, progress=not args.no_progress, command=_command_line(args),
+        variants=args.variants,
     )
     stream = sys.stdout if summary.ok else sys.stderr
     for line in summary.lines():
@@ -76,6 +82,8 @@ def _command_line(args: argparse.Namespace) -> str:
     argv = ["mzlab", "sweep", "--env", args.env, "--seeds", args.seeds, "--analyses", args.analyses]
     for override in args.overrides:
         argv += ["--set", override]
+    for variant in args.variants:
+        argv += ["--variant", variant]
     argv += ["--quick"] if args.quick else []
     argv += ["--analysis-args", args.analysis_args] if args.analysis_args else []
     argv += ["--out", args.out, "--executor", args.executor]

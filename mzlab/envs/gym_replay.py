@@ -18,15 +18,16 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import gymnasium as gym
 import numpy as np
 
 from mzlab.envs.extras import extra_for_entry_point, require_extra
-from mzlab.envs.simulator import Simulator, Transition
+from mzlab.envs.simulator import BatchTransition, Simulator, Transition
 from mzlab.errors import MzlabError
 
 __all__ = ["ReplaySnapshot", "ReplaySimulator", "make_gym_simulator", "resolve_gym_id"]
@@ -34,10 +35,20 @@ __all__ = ["ReplaySnapshot", "ReplaySimulator", "make_gym_simulator", "resolve_g
 
 @dataclass(frozen=True)
 class ReplaySnapshot:
-    """The state of a replayed episode: its seed and every action taken since ``reset``."""
+    """The state of a replayed episode: its seed and every action taken since ``reset``.
+
+    With fork branching a snapshot also carries ``branch`` (a
+    :class:`~mzlab.envs.fork_branching.BranchState`: its observation, end flags and the process holding it).
+    ``branch`` is not part of equality or hashing, and pickling or copying drops it: the copy is the plain
+    ``(seed, actions)`` snapshot, which every replay simulator restores by replay.
+    """
 
     seed: int
     actions: tuple[int, ...]
+    branch: object = field(default=None, compare=False, repr=False)
+
+    def __reduce__(self):
+        return ReplaySnapshot, (self.seed, self.actions)
 
 
 @dataclass
@@ -54,6 +65,11 @@ class ReplaySimulator(Simulator):
     ``max_episode_steps`` (None: only the environment's own truncation) truncates episodes after that many
     actions; ``reward_scale`` multiplies every reward; ``cache_size`` live environments are kept for cheap
     restores. Observations are float32 ``observation_shape``.
+
+    ``branching="fork"`` serves the batched methods through forked processes (:mod:`mzlab.envs.fork_stepping`),
+    which needs ``env_factory``: ``("module:callable", kwargs)`` building the same environment as
+    ``make_env`` in a fresh process; at most ``max_processes`` such processes live at once. Without
+    ``os.fork`` it falls back to replay with a warning. The stateful methods always replay.
     """
 
     def __init__(
@@ -65,6 +81,9 @@ class ReplaySimulator(Simulator):
         max_episode_steps: int | None = None,
         reward_scale: float = 1.0,
         cache_size: int = 64,
+        branching: str = "replay",
+        env_factory: tuple[str, dict] | None = None,
+        max_processes: int = 1024,
     ) -> None:
         self._make_env = make_env
         probe = make_env()
@@ -87,6 +106,59 @@ class ReplaySimulator(Simulator):
         self._live: _Live | None = None
         self.replayed_steps = 0
         """Environment steps spent replaying so far (for benchmarks and cache tuning)."""
+        self.branching = self._branching_mode(branching, env_factory)
+        self._forking = None
+        if self.branching == "fork":
+            from mzlab.envs.fork_branching import ForkServer
+            from mzlab.envs.fork_stepping import ForkStepping
+
+            factory, kwargs = env_factory
+            server = ForkServer(factory, kwargs, observation_shape=self.observation_shape, max_processes=max_processes)
+            self._forking = ForkStepping(self, server)
+
+    def _branching_mode(self, branching: str, env_factory: tuple[str, dict] | None) -> str:
+        if branching not in ("replay", "fork"):
+            raise MzlabError(f"env {self.name!r}: branching must be 'replay' or 'fork', got {branching!r}")
+        if branching == "fork":
+            from mzlab.envs.fork_branching import fork_available
+
+            if env_factory is None:
+                raise MzlabError(f"env {self.name!r}: fork branching needs an importable env factory")
+            if not fork_available():
+                warnings.warn(f"{self.name}: this platform cannot fork; branching falls back to replay", stacklevel=3)
+                return "replay"
+        return branching
+
+    @property
+    def fork_server(self):
+        """The :class:`~mzlab.envs.fork_branching.ForkServer` with ``branching="fork"``, else None."""
+        return None if self._forking is None else self._forking.server
+
+    def close(self) -> None:
+        """End the branching processes, if any (they also end with this process)."""
+        if self._forking is not None:
+            self._forking.server.close()
+
+    # Batched operations: forked processes with branching="fork", else the generic loops -----------------
+
+    def reset_snapshots(self, seeds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self._forking is not None:
+            return self._forking.reset_snapshots(seeds)
+        return super().reset_snapshots(seeds)
+
+    def step_snapshots(self, snapshots: np.ndarray, actions: np.ndarray) -> BatchTransition:
+        if self._forking is not None:
+            return self._forking.step_snapshots(snapshots, actions)
+        return super().step_snapshots(snapshots, actions)
+
+    def observe_snapshots(self, snapshots: np.ndarray) -> np.ndarray:
+        if self._forking is not None:
+            return self._forking.observe_snapshots(snapshots)
+        return super().observe_snapshots(snapshots)
+
+    def holds_live(self, snapshot: ReplaySnapshot) -> bool:
+        """Whether restoring ``snapshot`` needs no replay (its live environment is current or cached)."""
+        return (self._live is not None and self._key == snapshot) or snapshot in self._cache
 
     # Stateful single environment ----------------------------------------------------------------------------
 
@@ -220,7 +292,13 @@ def _import_user_module(module: str, name: str) -> None:
 
 
 def make_gym_simulator(
-    env_id: str, *, discount: float, max_episode_steps: int | None = None, reward_scale: float = 1.0
+    env_id: str,
+    *,
+    discount: float,
+    max_episode_steps: int | None = None,
+    reward_scale: float = 1.0,
+    branching: str = "replay",
+    max_processes: int = 1024,
 ) -> ReplaySimulator:
     """``gym:<env_id>`` as a simulator (``env_id``: ``Id`` or ``module:Id``); ``max_episode_steps`` overrides
     the registered time limit."""
@@ -234,4 +312,14 @@ def make_gym_simulator(
         make_env().close()
     except Exception as error:  # noqa: BLE001 - any construction failure is the user's env id or its extras
         raise MzlabError(f"env 'gym:{name}': gymnasium could not build it ({error})".replace("\n", " ")) from error
-    return ReplaySimulator(make_env, name=f"gym:{name}", discount=discount, reward_scale=reward_scale)
+    # the full name (``module:Id`` where given): gymnasium.make imports the module in a fresh process too
+    factory = ("gymnasium:make", {"id": name, "max_episode_steps": max_episode_steps, "disable_env_checker": True})
+    return ReplaySimulator(
+        make_env,
+        name=f"gym:{name}",
+        discount=discount,
+        reward_scale=reward_scale,
+        branching=branching,
+        env_factory=factory,
+        max_processes=max_processes,
+    )

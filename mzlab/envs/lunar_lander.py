@@ -13,7 +13,8 @@ seeded generator (same bit stream) whose ``uniform`` flattens the terrain draw a
 draws. Everything else is gymnasium's own code.
 
 :class:`LunarLander` is the simulator: snapshot/restore by seeded reset plus replay (see
-:mod:`mzlab.envs.gym_replay`), rewards multiplied by ``reward_scale`` (default 1/3, as the implementation the
+:mod:`mzlab.envs.gym_replay`), optionally batched branching by forked processes (``branching="fork"``, see
+:mod:`mzlab.envs.fork_branching`), rewards multiplied by ``reward_scale`` (default 1/3, as the implementation the
 paper trained with), truncation after 1000 steps as ``LunarLander-v3``.
 """
 
@@ -103,7 +104,11 @@ class DeterministicLunarLander(gym_lunar_lander.LunarLander):
 
 
 class LunarLander(ReplaySimulator):
-    """The deterministic Lunar Lander simulator; snapshots are :class:`~mzlab.envs.gym_replay.ReplaySnapshot`."""
+    """The deterministic Lunar Lander simulator; snapshots are :class:`~mzlab.envs.gym_replay.ReplaySnapshot`.
+
+    ``branching="fork"`` branches snapshots through forked processes (:mod:`mzlab.envs.fork_branching`),
+    ``"replay"`` by seeded reset plus replay; both give the same futures bit for bit.
+    """
 
     def __init__(
         self,
@@ -114,9 +119,13 @@ class LunarLander(ReplaySimulator):
         flat_terrain: bool = True,
         engine_dispersion: bool = False,
         cache_size: int = 64,
+        branching: str = "replay",
+        max_processes: int = 1024,
     ) -> None:
+        switches = {"flat_terrain": flat_terrain, "engine_dispersion": engine_dispersion}
+
         def make_env() -> DeterministicLunarLander:
-            return DeterministicLunarLander(flat_terrain=flat_terrain, engine_dispersion=engine_dispersion)
+            return DeterministicLunarLander(**switches)
 
         super().__init__(
             make_env,
@@ -125,4 +134,7 @@ class LunarLander(ReplaySimulator):
             max_episode_steps=max_episode_steps,
             reward_scale=reward_scale,
             cache_size=cache_size,
+            branching=branching,
+            env_factory=("mzlab.envs.lunar_lander:DeterministicLunarLander", switches),
+            max_processes=max_processes,
         )

@@ -15,7 +15,7 @@ from mzlab.envs.extras import require_extra
 from mzlab.envs.simulator import Simulator
 from mzlab.errors import MzlabError
 
-__all__ = ["make_simulator", "simulator_names", "scoring_env_config", "GYM_PREFIX"]
+__all__ = ["make_simulator", "simulator_names", "scoring_env_config", "branching_mode", "GYM_PREFIX"]
 
 GYM_PREFIX = "gym:"
 """Prefix of names that wrap a gymnasium environment id."""
@@ -27,12 +27,25 @@ def _cartpole(config: EnvConfig) -> Simulator:
     return CartPole(discount=config.discount, max_episode_steps=config.max_episode_steps)
 
 
+def branching_mode(config: EnvConfig) -> str:
+    """``fork`` or ``replay`` for a replay environment: ``auto`` forks for ``lunarlander`` where possible."""
+    if config.branching != "auto":
+        return config.branching
+    from mzlab.envs.fork_branching import fork_available
+
+    return "fork" if config.name == "lunarlander" and fork_available() else "replay"
+
+
 def _lunarlander(config: EnvConfig) -> Simulator:
     require_extra("box2d", "env 'lunarlander'")
     from mzlab.envs.lunar_lander import LunarLander
 
     return LunarLander(
-        discount=config.discount, reward_scale=config.reward_scale, max_episode_steps=config.max_episode_steps
+        discount=config.discount,
+        reward_scale=config.reward_scale,
+        max_episode_steps=config.max_episode_steps,
+        branching=branching_mode(config),
+        max_processes=config.branch_processes,
     )
 
 
@@ -80,6 +93,8 @@ def make_simulator(config: EnvConfig) -> Simulator:
             discount=config.discount,
             max_episode_steps=config.max_episode_steps,
             reward_scale=config.reward_scale,
+            branching=branching_mode(config),
+            max_processes=config.branch_processes,
         )
     if name not in _BUILDERS:
         valid = ", ".join([*_BUILDERS, f"{GYM_PREFIX}<GymnasiumId>", f"{GYM_PREFIX}<module>:<GymnasiumId>"])

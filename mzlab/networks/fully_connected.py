@@ -7,13 +7,15 @@ value logits); latents are min-max scaled to [0, 1] per sample after ``h`` and a
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
 from mzlab.config import NetworkConfig
 from mzlab.networks.inference import MuZeroNetwork, NetworkOutput
 
-__all__ = ["NetworkOutput", "FullyConnectedMuZero", "scale_latent", "mlp"]
+__all__ = ["NetworkOutput", "FullyConnectedMuZero", "scale_latent", "mlp", "build_fully_connected"]
 
 
 def mlp(input_size: int, hidden: tuple[int, ...], output_size: int) -> nn.Sequential:
@@ -64,3 +66,9 @@ class FullyConnectedMuZero(MuZeroNetwork):
     def prediction(self, latent: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``f``: ``latent[B, D]`` -> (policy logits ``[B, A]``, value logits ``[B, 2S+1]``)."""
         return self.prediction_policy_net(latent), self.prediction_value_net(latent)
+
+
+def build_fully_connected(observation_shape: tuple[int, ...], num_actions: int,
+                          config: NetworkConfig) -> FullyConnectedMuZero:
+    """Registry builder of ``network.kind=fully_connected`` (any observation shape, flattened)."""
+    return FullyConnectedMuZero(math.prod(observation_shape), num_actions, config)

@@ -25,10 +25,11 @@ from torch import nn
 from torch.nn import functional
 
 from mzlab.config import NetworkConfig
+from mzlab.errors import MzlabError
 from mzlab.networks.fully_connected import scale_latent
 from mzlab.networks.inference import MuZeroNetwork
 
-__all__ = ["ResidualMuZero", "ResidualBlock", "DownSample", "downsampled_size"]
+__all__ = ["ResidualMuZero", "ResidualBlock", "DownSample", "downsampled_size", "build_resnet"]
 
 
 def conv3x3(in_channels: int, out_channels: int, stride: int = 1) -> nn.Conv2d:
@@ -186,3 +187,13 @@ class ResidualMuZero(MuZeroNetwork):
         """``f``: ``latent[B, C, H, W]`` -> (policy logits ``[B, A]``, value logits ``[B, 2S+1]``)."""
         x = self.prediction_blocks(latent)
         return self.policy_head(x), self.value_head(x)
+
+
+def build_resnet(observation_shape: tuple[int, ...], num_actions: int, config: NetworkConfig) -> ResidualMuZero:
+    """Registry builder of ``network.kind=resnet``; needs image observations ``[C, H, W]`` (or stacked)."""
+    if len(observation_shape) < 3:
+        raise MzlabError(
+            f"config key 'network.kind': 'resnet' needs image observations [C, H, W], but the environment's "
+            f"observations have shape {observation_shape}; use fully_connected"
+        )
+    return ResidualMuZero(observation_shape, num_actions, config)

@@ -19,7 +19,7 @@ import pandas as pd
 from mzlab.errors import MzlabError
 from mzlab.report.figures import draw_summary
 from mzlab.report.page import Section, esc, json_block, records_table_html, render_page, summary_table_html
-from mzlab.report.tables import SummarySpec, collect_tables, spec_for, summarise
+from mzlab.report.tables import VARIANT_COLUMN, SummarySpec, collect_tables, spec_for, summarise, with_variant
 from mzlab.sweep.provenance import software_versions
 
 __all__ = ["build_report"]
@@ -76,7 +76,10 @@ def _draw(name: str, table: pd.DataFrame, summary: pd.DataFrame, spec: SummarySp
         from mzlab.plots.analysis_figures import FIGURES
     except ImportError:
         FIGURES = {}
-    if name in FIGURES:
+    several_variants = VARIANT_COLUMN in table.columns and table[VARIANT_COLUMN].nunique() > 1
+    if name in FIGURES and several_variants:
+        note = "Variants side by side: the generic figure draws one line per variant (the paper's layout has none)."
+    elif name in FIGURES:
         import matplotlib.pyplot as plt
 
         try:
@@ -99,7 +102,7 @@ def _metrics_spec(table: pd.DataFrame) -> SummarySpec | None:
         return None
     floats = [c for c in table.columns if c not in ("seed", "step") and pd.api.types.is_float_dtype(table[c])]
     preferred = [c for c in floats if "return" in c] + [c for c in floats if "loss" in c] or floats
-    return SummarySpec(("step",), tuple(preferred[:5]), "step", (), "Training metrics")
+    return with_variant(SummarySpec(("step",), tuple(preferred[:6]), "step", (), "Training metrics"), table)
 
 
 def build_report(study_dir: str | os.PathLike, *, embed_figures: bool = False) -> Path:
@@ -137,7 +140,7 @@ def _build(study_dir: Path, report_dir: Path, *, embed_figures: bool) -> None:
     counts = pd.Series([r.get("status", "?") for r in records]).value_counts().to_dict() if records else {}
 
     sections: list[Section] = []
-    metrics = collect_tables(study_dir, folder="runs", pattern="*/*.parquet")
+    metrics = collect_tables(study_dir, folder="runs", pattern="**/metrics.parquet")
     for name, table in metrics.items():
         spec = _metrics_spec(table)
         if spec is not None and spec.values:
@@ -156,10 +159,15 @@ def _build(study_dir: Path, report_dir: Path, *, embed_figures: bool) -> None:
         sections.append(Section("per-seed", "Per-seed figures from mzlab analyze",
                                 [f"<details><summary>{len(per_seed)} figures</summary><ul>{links}</ul></details>"]))
 
-    configs = {p.parent.name: _read_json(p) for p in sorted((study_dir / "runs").glob("*/config.json"))}
+    runs_dir = study_dir / "runs"
+    configs = {path.parent.relative_to(runs_dir).as_posix(): _read_json(path)
+               for path in sorted(runs_dir.glob("**/config.json"))}
     config_section = Section("config", "Configuration")
     config_section.body.append(f"<p>Overrides: <code>{esc(' '.join(study.get('overrides', [])) or 'none')}</code>"
                                f"; analyses quick budget: {esc(study.get('quick', '?'))}.</p>")
+    for variant in study.get("variants") or []:
+        config_section.body.append(f"<p>Variant <b>{esc(variant.get('name'))}</b>: "
+                                   f"<code>{esc(' '.join(variant.get('overrides', [])))}</code></p>")
     distinct = {json.dumps(c, sort_keys=True, default=str) for c in configs.values()}
     if len(distinct) == 1:
         config_section.body.append(f"<p>The same config.json for {esc(', '.join(configs))} "
@@ -194,8 +202,12 @@ def _build(study_dir: Path, report_dir: Path, *, embed_figures: bool) -> None:
 
     seeds = study.get("seeds") or sorted({int(r["job_id"].split(".")[0][5:]) for r in records
                                           if r.get("job_id", "").startswith("seed-")})
+    variant_names = [variant.get("name") for variant in study.get("variants") or []]
     intro = [
-        f"<p>Environment <b>{esc(study.get('env', '?'))}</b>; seeds <b>{esc(seeds)}</b>; analyses "
+        f"<p>Environment <b>{esc(study.get('env', '?'))}</b>; seeds <b>{esc(seeds)}</b>; "
+        + (f"variants <b>{esc(', '.join(variant_names))}</b> (side by side in every table and figure); "
+           if variant_names else "")
+        + "analyses "
         f"{esc(', '.join(study.get('analyses', [])) or '?')}. Jobs: "
         + esc(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none recorded") + ".</p>",
         f"<p class='note'>Study {esc(study_dir.resolve())}, created {esc(study.get('created', '?'))}; "

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["SummarySpec", "SUMMARY_SPECS", "collect_tables", "spec_for", "summarise", "format_mean_se"]
+__all__ = ["SummarySpec", "SUMMARY_SPECS", "VARIANT_COLUMN", "collect_tables", "spec_for", "with_variant", "summarise",
+           "format_mean_se"]
 
 REPLICATE_COLUMNS = ("env", "seed", "episode", "state_index", "sequence", "source")
 """Columns that index replicates, averaged over rather than kept as keys."""
@@ -55,6 +56,17 @@ def _canonical(name: str) -> str:
     return re.sub(r"[_\s]+", "-", name.strip().lower())
 
 
+VARIANT_COLUMN = "variant"
+"""Column naming a study's variant (from its ``variant-<name>`` folder); it leads the keys and the series."""
+
+
+def _variant_from_path(path: Path) -> str | None:
+    for part in path.parts:
+        if part.startswith("variant-") and len(part) > len("variant-"):
+            return part[len("variant-"):]
+    return None
+
+
 def _seed_from_path(path: Path) -> int | None:
     for part in path.parts:
         match = re.fullmatch(r"seed-(\d+)", part)
@@ -72,8 +84,9 @@ def collect_tables(study_dir: str | Path, *, folder: str = "analysis", pattern: 
     """Every Parquet file matching ``pattern`` under ``study_dir/folder``, concatenated per name (file stem).
 
     Files inside :data:`SKIPPED_FOLDERS` or hidden folders are ignored. A ``seed`` column is added from a
-    ``seed-<n>`` folder in the path where the table lacks one. Returns ``{name: frame}`` with names in
-    ``kebab-case`` and rows in a fixed order (by path).
+    ``seed-<n>`` folder in the path where the table lacks one, and a ``variant`` column from a
+    ``variant-<name>`` folder (a study's variants). Returns ``{name: frame}`` with names in ``kebab-case`` and
+    rows in a fixed order (by path).
     """
     root = Path(study_dir) / folder
     groups: dict[str, list[pd.DataFrame]] = {}
@@ -86,12 +99,29 @@ def collect_tables(study_dir: str | Path, *, folder: str = "analysis", pattern: 
             seed = _seed_from_path(path.relative_to(root))
             if seed is not None:
                 frame = frame.assign(seed=seed)
+        variant = _variant_from_path(path.relative_to(root))
+        if variant is not None and VARIANT_COLUMN not in frame.columns:
+            frame = frame.assign(**{VARIANT_COLUMN: variant})
         groups.setdefault(_canonical(path.stem), []).append(frame)
     return {name: pd.concat(frames, ignore_index=True) for name, frames in sorted(groups.items())}
 
 
 def spec_for(name: str, table: pd.DataFrame) -> SummarySpec:
-    """The known spec restricted to the columns present, or one guessed from the column types."""
+    """The known spec restricted to the columns present, or one guessed from the column types; a ``variant``
+    column leads the keys and the series (variants side by side)."""
+    return with_variant(_spec_for(name, table), table)
+
+
+def with_variant(spec: SummarySpec, table: pd.DataFrame) -> SummarySpec:
+    """``spec`` with the ``variant`` column first among its keys and series, when ``table`` has one."""
+    if VARIANT_COLUMN not in table.columns:
+        return spec
+    keys = (VARIANT_COLUMN, *(k for k in spec.keys if k != VARIANT_COLUMN))
+    series = (VARIANT_COLUMN, *(s for s in spec.series if s != VARIANT_COLUMN))
+    return SummarySpec(keys, spec.values, spec.x, series, spec.title)
+
+
+def _spec_for(name: str, table: pd.DataFrame) -> SummarySpec:
     known = SUMMARY_SPECS.get(_canonical(name))
     columns = set(table.columns)
     if known is not None and set(known.values) & columns:

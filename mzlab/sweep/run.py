@@ -10,6 +10,7 @@ from mzlab.errors import MzlabError
 from mzlab.sweep.executors import make_executor
 from mzlab.sweep.runner import SweepSummary, run_jobs
 from mzlab.sweep.study import StudyPlan, resolve_analyses, study_jobs, write_study_file
+from mzlab.sweep.variants import check_variant_configs, parse_variants
 
 __all__ = ["run_sweep"]
 
@@ -31,11 +32,14 @@ def run_sweep(
     analysis_gpus: float = 0.0,
     progress: bool = True,
     command: str | None = None,
+    variants: Sequence[str] = (),
 ) -> SweepSummary:
     """Train every seed, then run each analysis per seed, all results under ``out_dir``.
 
     ``analyses`` is ``"all"``, ``"none"``, a comma list or a sequence of experiment names. Rerunning with the
     same arguments skips finished jobs; a study made with other ``env``/``overrides``/``quick`` is refused.
+    ``variants``: ``"NAME:KEY=VALUE[,KEY=VALUE...]"`` texts (:mod:`mzlab.sweep.variants`); every variant runs
+    every seed and analysis, each config validated before anything runs.
     """
     if not seeds:
         raise MzlabError("--seeds: no seeds given")
@@ -55,8 +59,12 @@ def run_sweep(
     except MzlabError as error:
         raise MzlabError(f"--env: {error}") from None
     names = resolve_analyses(analyses if isinstance(analyses, str) else ",".join(analyses) or "none")
+    parsed_variants = parse_variants(variants)
+    if parsed_variants:
+        check_variant_configs(env, overrides, parsed_variants)
     plan = StudyPlan(env=env, seeds=tuple(seeds), overrides=tuple(overrides), analyses=names, quick=quick,
-                     analysis_options=tuple(analysis_options), train_gpus=train_gpus, analysis_gpus=analysis_gpus)
+                     analysis_options=tuple(analysis_options), train_gpus=train_gpus, analysis_gpus=analysis_gpus,
+                     variants=parsed_variants)
     jobs = study_jobs(plan)
     study_dir = Path(out_dir)
     if study_dir.exists() and not study_dir.is_dir():

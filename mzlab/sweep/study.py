@@ -7,6 +7,10 @@ Layout of a study directory::
     STUDY/runs/seed-<n>/                   ``mzlab train --run-dir``
     STUDY/analysis/seed-<n>/<experiment>/  ``mzlab analyze <experiment> --out``
     STUDY/report/index.html                ``mzlab report STUDY``
+
+With variants (:mod:`mzlab.sweep.variants`) the runs and analyses of variant NAME live under
+``runs/variant-NAME/seed-<n>/`` and ``analysis/variant-NAME/seed-<n>/<experiment>/``, job ids start with
+``NAME.``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from mzlab.sweep.jobs import Job
 from mzlab.sweep.provenance import software_versions
 from mzlab.sweep.records import write_json_atomic
 from mzlab.sweep.targets import analyze_argv, train_argv
+from mzlab.sweep.variants import VARIANT_FOLDER_PREFIX, Variant
 
 __all__ = ["EXPERIMENTS", "StudyPlan", "resolve_analyses", "study_jobs", "write_study_file", "read_study_file"]
 
@@ -72,37 +77,48 @@ class StudyPlan:
     """GPUs reserved per training job on Ray (not part of the identity: it changes where, not what)."""
     analysis_gpus: float = 0.0
     """GPUs reserved per analysis job on Ray."""
+    variants: tuple[Variant, ...] = ()
+    """Named override sets, each run over every seed (none: one unnamed configuration)."""
 
     def identity(self) -> dict:
         return {"env": self.env, "overrides": list(self.overrides), "quick": self.quick,
-                "analysis_options": list(self.analysis_options)}
+                "analysis_options": list(self.analysis_options),
+                "variants": [variant.to_json() for variant in self.variants]}
 
 
-def run_dir_of(seed: int) -> str:
-    return f"runs/seed-{seed}"
+def _variant_folder(variant: Variant | None) -> str:
+    return "" if variant is None else f"{VARIANT_FOLDER_PREFIX}{variant.name}/"
 
 
-def analysis_dir_of(seed: int, experiment: str) -> str:
-    return f"analysis/seed-{seed}/{experiment}"
+def run_dir_of(seed: int, variant: Variant | None = None) -> str:
+    return f"runs/{_variant_folder(variant)}seed-{seed}"
+
+
+def analysis_dir_of(seed: int, experiment: str, variant: Variant | None = None) -> str:
+    return f"analysis/{_variant_folder(variant)}seed-{seed}/{experiment}"
 
 
 def study_jobs(plan: StudyPlan) -> list[Job]:
-    """Per seed: ``seed-<n>.train``, then ``seed-<n>.<experiment>`` for each analysis (depending on it)."""
+    """Per variant and seed: ``[NAME.]seed-<n>.train``, then ``[NAME.]seed-<n>.<experiment>`` for each analysis
+    (depending on it). A variant's overrides follow the study's."""
     jobs: list[Job] = []
-    for seed in plan.seeds:
-        train_id = f"seed-{seed}.train"
-        jobs.append(Job(
-            job_id=train_id, kind="train", target="mzlab.sweep.targets:train",
-            kwargs={"env": plan.env, "seed": seed, "overrides": list(plan.overrides)},
-            paths={"run_dir": run_dir_of(seed)}, num_gpus=plan.train_gpus,
-        ))
-        for experiment in plan.analyses:
+    for variant in plan.variants or (None,):
+        prefix = "" if variant is None else f"{variant.name}."
+        overrides = [*plan.overrides, *(() if variant is None else variant.overrides)]
+        for seed in plan.seeds:
+            train_id = f"{prefix}seed-{seed}.train"
             jobs.append(Job(
-                job_id=f"seed-{seed}.{experiment}", kind=experiment, target="mzlab.sweep.targets:analyze",
-                kwargs={"experiment": experiment, "quick": plan.quick, "options": list(plan.analysis_options)},
-                paths={"run_dir": run_dir_of(seed), "out": analysis_dir_of(seed, experiment)},
-                depends_on=(train_id,), num_gpus=plan.analysis_gpus,
+                job_id=train_id, kind="train", target="mzlab.sweep.targets:train",
+                kwargs={"env": plan.env, "seed": seed, "overrides": overrides},
+                paths={"run_dir": run_dir_of(seed, variant)}, num_gpus=plan.train_gpus,
             ))
+            for experiment in plan.analyses:
+                jobs.append(Job(
+                    job_id=f"{prefix}seed-{seed}.{experiment}", kind=experiment, target="mzlab.sweep.targets:analyze",
+                    kwargs={"experiment": experiment, "quick": plan.quick, "options": list(plan.analysis_options)},
+                    paths={"run_dir": run_dir_of(seed, variant), "out": analysis_dir_of(seed, experiment, variant)},
+                    depends_on=(train_id,), num_gpus=plan.analysis_gpus,
+                ))
     return jobs
 
 
@@ -137,14 +153,14 @@ def write_study_file(study_dir: str | Path, plan: StudyPlan, *, jobs: list[Job],
                      executor: str) -> dict:
     """Create or extend ``STUDY/study.json``; refuse a plan whose identity differs from the stored one.
 
-    Seeds and analyses may grow between sweeps of one study; the environment, overrides and analysis
+    Seeds and analyses may grow between sweeps of one study; the environment, overrides, variants and analysis
     options may not (that would mix results of different configurations).
     """
     study_dir = Path(study_dir)
     old = read_study_file(study_dir)
     identity = plan.identity()
     if old is not None:
-        stored = {key: old.get(key) for key in identity}
+        stored = {key: old.get(key, [] if key == "variants" else None) for key in identity}
         if stored != identity:
             changed = next(key for key in identity if stored[key] != identity[key])
             raise MzlabError(f"{study_dir}: the study was made with {changed}={stored[changed]!r}, not "

@@ -1,4 +1,4 @@
-"""The learner: one optimiser step of MuZero's unrolled loss per sampled batch.
+"""The learner: one optimiser step of the training objective (MuZero's unrolled loss by default) per batch.
 
 Adam (or SGD with momentum) with L2 weight decay, learning rate ``lr0 * rate ** (step / decay_steps)``
 (exponential decay, set before every step). Returns new priorities ``|v_pred - z|`` for every unrolled
@@ -12,8 +12,8 @@ import torch
 
 from mzlab.config import ExperimentConfig
 from mzlab.errors import MzlabError
-from mzlab.networks.inputs import observations_to_tensor
-from mzlab.training.losses import unroll_loss
+from mzlab.training.objectives.base import TrainingBatch
+from mzlab.training.objectives.registry import build_objective
 from mzlab.training.replay import Batch
 
 __all__ = ["Learner", "learning_rate"]
@@ -25,20 +25,29 @@ def learning_rate(step: int, *, initial: float, decay_rate: float, decay_steps: 
 
 
 class Learner:
-    """Owns the optimiser and the learner step counter of one network."""
+    """Owns the objective, the optimiser and the learner step counter of one network.
+
+    The objective (``training.objective``, :mod:`mzlab.training.objectives`) returns the loss, the metrics to
+    log and the predicted values; its extra heads, if any, are trained by the same optimiser.
+    """
 
     def __init__(self, network: torch.nn.Module, config: ExperimentConfig):
         self.network = network
         self.config = config
         self.device = next(network.parameters()).device
+        self.objective = build_objective(config, network).to(self.device)
+        self.batch_fields = self.objective.batch_fields
+        """Optional replay fields the objective reads (pass to ``ReplayBuffer.sample(..., fields=)``)."""
+        # network parameters first: a muzero run's optimiser state keeps its indices
+        parameters = [*network.parameters(), *self.objective.parameters()]
         training = config.training
         if training.optimizer == "adam":
             self.optimizer = torch.optim.Adam(
-                network.parameters(), lr=training.learning_rate, weight_decay=training.weight_decay
+                parameters, lr=training.learning_rate, weight_decay=training.weight_decay
             )
         elif training.optimizer == "sgd":
             self.optimizer = torch.optim.SGD(
-                network.parameters(), lr=training.learning_rate, momentum=training.momentum,
+                parameters, lr=training.learning_rate, momentum=training.momentum,
                 weight_decay=training.weight_decay,
             )
         else:
@@ -50,39 +59,21 @@ class Learner:
         return learning_rate(self.step, initial=training.learning_rate, decay_rate=training.lr_decay_rate,
                              decay_steps=training.lr_decay_steps)
 
-    def _tensor(self, array: np.ndarray, dtype: torch.dtype | None = None) -> torch.Tensor:
-        return torch.as_tensor(array, dtype=dtype, device=self.device)
-
     def train_step(self, batch: Batch) -> tuple[dict[str, float], np.ndarray]:
-        """One optimiser step on ``batch``; returns ``(losses, new priorities [B, K+1])``."""
+        """One optimiser step on ``batch``; returns ``(metrics, new priorities [B, K+1])``."""
         self.network.train()
+        self.objective.train()
         for group in self.optimizer.param_groups:
             group["lr"] = self.current_learning_rate()
-        # the same conversion as LearnedModel uses in the search (the same inputs in acting and learning)
-        observations = observations_to_tensor(batch.observations, self.device)
-        loss = unroll_loss(
-            self.network,
-            observations,
-            self._tensor(batch.actions, torch.long),
-            self._tensor(batch.target_values),
-            self._tensor(batch.target_rewards),
-            self._tensor(batch.target_policies),
-            self._tensor(batch.weights),
-            value_loss_weight=self.config.training.value_loss_weight,
-            support_size=self.config.network.support_size,
-        )
+        # the same observation conversion as LearnedModel uses in the search (same inputs in acting and learning)
+        output = self.objective(self.network, TrainingBatch.from_replay(batch, self.device), self.config)
         self.optimizer.zero_grad(set_to_none=True)
-        loss.total.backward()
+        output.total.backward()
         self.optimizer.step()
         self.step += 1
-        priorities = np.abs(loss.predicted_values.cpu().numpy() - batch.target_values)
-        metrics = {
-            "losses/total": float(loss.total.detach()),
-            "losses/value": float(loss.value),
-            "losses/reward": float(loss.reward),
-            "losses/policy": float(loss.policy),
-            "charts/learning_rate": self.optimizer.param_groups[0]["lr"],
-        }
+        priorities = np.abs(output.predicted_values.cpu().numpy() - batch.target_values)
+        metrics = {key: float(value) for key, value in output.metrics.items()}
+        metrics["charts/learning_rate"] = self.optimizer.param_groups[0]["lr"]
         return metrics, priorities
 
     # Optimiser state as flat tensors ------------------------------------------------------------------------

@@ -4,8 +4,9 @@ One process. Self-play plays one move of all ``num_actors`` games whenever the l
 ``train_ratio`` learner steps per environment step (or the buffer holds fewer than ``warmup_games`` games);
 otherwise the learner takes a step. Everything is counted, not timed, so the same seed and config give the
 same run on CPU. Every ``checkpoint_interval`` learner steps (and at step 0 and at the end) a checkpoint is
-added to the run directory's history: weights, trainer state (optimiser, RNG states, counters) and the replay
-buffer (``replay/step_XXXXXXXX.npz``, only the newest kept). A rerun resumes from the newest complete
+added to the run directory's history: weights (the objective's extra heads under ``objective.``), trainer
+state (optimiser, RNG states, counters) and the replay buffer (``replay/step_XXXXXXXX.npz``, only the newest
+kept). A rerun resumes from the newest complete
 checkpoint; games in flight at that moment are dropped and the actors restart from fresh seeds.
 """
 
@@ -25,7 +26,7 @@ from mzlab.envs.registry import make_simulator
 from mzlab.errors import MzlabError
 from mzlab.networks import build_network
 from mzlab.progress import Progress
-from mzlab.runs import RunDirectory
+from mzlab.runs import RunDirectory, split_objective_weights
 from mzlab.runtime import configure_torch_threads
 from mzlab.search.acting import visit_temperature
 from mzlab.search.learned_model import LearnedModel
@@ -109,6 +110,7 @@ class Trainer:
         write_bytes_atomic(path, data.getvalue())
         self.run_dir.save_checkpoint(
             step, self.network, env_steps=self.env_steps, trainer_state=self._trainer_state(),
+            objective_weights=self.learner.objective.state_dict(),
             extra={"games": self.games, "wall_seconds": round(self.wall_seconds, 3),
                    "replay_file": str(path.relative_to(self.run_dir.path))},
         )
@@ -122,7 +124,9 @@ class Trainer:
         if step is None:
             return None
         weights, _ = self.run_dir.load_checkpoint(step, device=self.device)
-        self.network.load_state_dict(weights)
+        network_weights, objective_weights = split_objective_weights(weights)
+        self.network.load_state_dict(network_weights)
+        self.learner.objective.load_state_dict(objective_weights)
         state = self.run_dir.load_trainer_state(step)
         if state is None:
             raise MzlabError(f"checkpoint {step} in {str(self.run_dir.checkpoint_dir)!r} has no trainer state to "
@@ -154,7 +158,7 @@ class Trainer:
         self._recent_returns.extend(game.episode_return for game in finished)
 
     def _train_step(self) -> None:
-        batch = self.buffer.sample(self.config.training.batch_size, self.replay_rng)
+        batch = self.buffer.sample(self.config.training.batch_size, self.replay_rng, fields=self.learner.batch_fields)
         if self.config.replay.reanalyse_fraction > 0:
             self.network.eval()
             batch = reanalyse_batch(batch, self.buffer, self.model, search_config=self.config.search,

@@ -33,6 +33,8 @@ class LossOutput:
     """Scalar, as ``value`` for the policy loss."""
     predicted_values: torch.Tensor
     """``[B, K+1]`` scalar value predictions along the unroll (detached), for new priorities."""
+    latents: tuple[torch.Tensor, ...] = ()
+    """The ``K+1`` latents ``s_0 .. s_K`` of the unroll (not detached), for objectives that add a loss on them."""
 
 
 def scale_gradient(tensor: torch.Tensor, scale: float) -> torch.Tensor:
@@ -95,4 +97,5 @@ def unroll_loss(
         reward=reward_loss.mean().detach(),
         policy=policy_loss.mean().detach(),
         predicted_values=predicted_values,
+        latents=tuple(latents),
     )

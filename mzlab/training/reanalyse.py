@@ -52,7 +52,7 @@ def reanalyse_batch(
         if len(ids):
             buffer.refresh(ids, np.asarray(model.root(buffer.observations_at(ids)).value))
         fresh = buffer.gather(batch.position_ids[:, 0], rng, weights=batch.weights)
-        return dataclasses.replace(fresh, actions=batch.actions)
+        return dataclasses.replace(fresh, actions=batch.actions, unroll_observations=batch.unroll_observations)
     ids = np.unique(np.concatenate([unrolled, bootstrap]))
     search = run_search(model, buffer.observations_at(ids), config=dataclasses.replace(search_config, add_noise=False),
                         rng=rng)
@@ -60,4 +60,5 @@ def reanalyse_batch(
     buffer.refresh(ids[~with_policy], search.root_value[~with_policy])
     buffer.refresh(ids[with_policy], search.root_value[with_policy], search.visit_distribution[with_policy])
     fresh = buffer.gather(batch.position_ids[:, 0], rng, weights=batch.weights)
-    return dataclasses.replace(fresh, actions=batch.actions)  # same moves; keeps the random ones past the end
+    # same moves (keeps the random ones past the end); observations do not change
+    return dataclasses.replace(fresh, actions=batch.actions, unroll_observations=batch.unroll_observations)

@@ -2,14 +2,16 @@
 
 Every stored move lives in flat, growable numpy arrays, addressed by a *global position id* that only ever
 grows; the live region is the games still in the buffer, oldest evicted first (capacity in ``games`` or in
-``transitions``). Only the first observation of an unroll is ever read, so sampling gathers ``[B]``
-observations plus small scalar targets, all vectorised. The buffer saves itself as plain ``.npz`` arrays
-(loaded with ``allow_pickle=False``).
+``transitions``). MuZero's loss reads only the first observation of an unroll, so sampling gathers ``[B]``
+observations plus small scalar targets, all vectorised; an objective that needs the observation of every
+unroll step asks for the ``unroll_observations`` field (``[B, K+1, ...]``). The buffer saves itself as plain
+``.npz`` arrays (loaded with ``allow_pickle=False``).
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -20,7 +22,10 @@ from mzlab.config import ReplayConfig
 from mzlab.errors import MzlabError
 from mzlab.training.targets import n_step_value_targets, unroll_indices
 
-__all__ = ["Batch", "ReplayBuffer", "PRIORITY_EPSILON"]
+__all__ = ["Batch", "ReplayBuffer", "PRIORITY_EPSILON", "OPTIONAL_FIELDS"]
+
+OPTIONAL_FIELDS = ("unroll_observations",)
+"""Batch fields filled only on request (``sample(..., fields=...)``)."""
 
 PRIORITY_EPSILON = 1e-6
 """Floor added to every priority so that no stored position has probability 0."""
@@ -44,6 +49,9 @@ class Batch:
     """``[B, K+1]`` global ids of the positions ``t + k`` (clamped to the game's last move)."""
     inside: np.ndarray
     """``[B, K+1]`` bool, position ``t + k`` lies inside its game."""
+    unroll_observations: np.ndarray | None = None
+    """``[B, K+1, *observation_shape]`` observations ``o_{t+k}`` (zeros where not ``inside``: the final
+    observation of a game is not stored); only when sampled with ``fields={"unroll_observations"}``."""
 
 
 _FIELDS = ("observations", "actions", "rewards", "root_values", "policies", "value_targets", "scores",
@@ -143,8 +151,10 @@ class ReplayBuffer:
     def _rows(self, ids: np.ndarray) -> np.ndarray:
         return np.asarray(ids) - self._base
 
-    def sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
-        """Sample ``batch_size`` positions (prioritised if configured) with their unrolled targets."""
+    def sample(self, batch_size: int, rng: np.random.Generator, *, fields: Collection[str] = ()) -> Batch:
+        """Sample ``batch_size`` positions (prioritised if configured) with their unrolled targets.
+
+        ``fields``: optional extra fields of :class:`Batch` to fill (``{"unroll_observations"}``)."""
         if self.num_transitions == 0:
             raise MzlabError("replay buffer is empty; self-play must store a game before training")
         config = self.config
@@ -161,10 +171,14 @@ class ReplayBuffer:
             picks = rng.integers(0, count, size=batch_size)
             weights = np.ones(batch_size)
         ids = picks + self._low
-        return self.gather(ids, rng, weights=weights)
+        return self.gather(ids, rng, weights=weights, fields=fields)
 
-    def gather(self, ids: np.ndarray, rng: np.random.Generator, *, weights: np.ndarray | None = None) -> Batch:
+    def gather(self, ids: np.ndarray, rng: np.random.Generator, *, weights: np.ndarray | None = None,
+               fields: Collection[str] = ()) -> Batch:
         """The unrolled targets of the positions with global ``ids[B]`` (weights default to 1)."""
+        unknown = set(fields) - set(OPTIONAL_FIELDS)
+        if unknown:
+            raise MzlabError(f"replay batch field {sorted(unknown)[0]!r} is not one of {', '.join(OPTIONAL_FIELDS)}")
         a = self._arrays
         K = self.config.num_unroll_steps
         rows = self._rows(ids)
@@ -190,7 +204,15 @@ class ReplayBuffer:
             weights=(np.ones(len(ids)) if weights is None else weights).astype(np.float32),
             position_ids=starts[:, None] + indices,
             inside=inside,
+            unroll_observations=(self._unroll_observations(unroll_rows, inside)
+                                 if "unroll_observations" in fields else None),
         )
+
+    def _unroll_observations(self, unroll_rows: np.ndarray, inside: np.ndarray) -> np.ndarray:
+        """``[B, K+1, ...]`` stored observations of the unrolled positions, zeros past the game's last move."""
+        observations = self._arrays["observations"][unroll_rows]
+        observations[~inside] = 0
+        return observations
 
     def update_priorities(self, position_ids: np.ndarray, priorities: np.ndarray, inside: np.ndarray) -> None:
         """Set the priority of each live position ``position_ids[inside]`` to ``priorities[inside]``."""
