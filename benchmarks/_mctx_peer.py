@@ -1,6 +1,7 @@
 """DeepMind mctx running the same fully connected MuZero network (weights copied from torch), jit-compiled on CPU.
 
-Only the search benchmark imports this file; jax and mctx belong to the ``bench`` extra.
+The search benchmark and the mctx exactness tests (``tests/test_search_gumbel_mctx.py``) import this file;
+jax and mctx belong to the ``bench`` extra.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import mctx
 import numpy as np
 import torch
 
-__all__ = ["MctxSearch"]
+__all__ = ["JaxTwin", "MctxSearch", "MctxGumbelSearch"]
 
 
 def _linear_stack(sequential: torch.nn.Sequential) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -49,10 +50,11 @@ def _to_scalar(logits, support_size):
     return jnp.sign(y) * (root * root - 1.0)
 
 
-class MctxSearch:
-    """``mctx.muzero_policy`` over the jax twin of a :class:`FullyConnectedMuZero` (same weights, same work)."""
+class JaxTwin:
+    """The jax twin of a :class:`FullyConnectedMuZero` (same weights): ``root(params, observations)`` ->
+    ``mctx.RootFnOutput`` and mctx's ``recurrent_fn``. ``dtype`` float64 needs ``jax_enable_x64``."""
 
-    def __init__(self, network, *, discount: float, num_simulations: int):
+    def __init__(self, network, *, discount: float, dtype=jnp.float32):
         self.params = {
             "representation": _linear_stack(network.representation_net),
             "dynamics_state": _linear_stack(network.dynamics_state_net),
@@ -60,9 +62,19 @@ class MctxSearch:
             "policy": _linear_stack(network.prediction_policy_net),
             "value": _linear_stack(network.prediction_value_net),
         }
-        self.params = jax.tree_util.tree_map(jnp.asarray, self.params)
+        self.params = jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype=dtype), self.params)
+        self.dtype = dtype
+        self.num_actions = network.num_actions
         support_size = network.support_size
         num_actions = network.num_actions
+
+        def root(params, observations):
+            latent = _scale(_mlp(params["representation"], observations))
+            return mctx.RootFnOutput(
+                prior_logits=_mlp(params["policy"], latent),
+                value=_to_scalar(_mlp(params["value"], latent), support_size),
+                embedding=latent,
+            )
 
         def recurrent_fn(params, rng_key, action, latent):
             del rng_key
@@ -78,29 +90,59 @@ class MctxSearch:
             )
             return output, next_latent
 
-        def search(params, rng_key, observations):
-            latent = _scale(_mlp(params["representation"], observations))
-            root = mctx.RootFnOutput(
-                prior_logits=_mlp(params["policy"], latent),
-                value=_to_scalar(_mlp(params["value"], latent), support_size),
-                embedding=latent,
-            )
-            return mctx.muzero_policy(
-                params,
-                rng_key,
-                root,
-                recurrent_fn,
-                num_simulations=num_simulations,
-                dirichlet_fraction=0.25,
-                dirichlet_alpha=0.25,
-                pb_c_init=1.25,
-                pb_c_base=19652,
-                qtransform=functools.partial(mctx.qtransform_by_min_max, min_value=-1.0, max_value=1.0),
-            )
+        self.root = root
+        self.recurrent_fn = recurrent_fn
 
-        self._search = jax.jit(search)
+
+def _jitted_policy(twin: JaxTwin, policy, outputs, **options):
+    """One jitted function ``(params, seed, observations) -> outputs(policy output)``: key creation, the root
+    inference, the search and the summary all run inside ``jax.jit``."""
+
+    def search(params, seed, observations):
+        output = policy(params, jax.random.PRNGKey(seed), twin.root(params, observations), twin.recurrent_fn,
+                        **options)
+        return outputs(output)
+
+    return jax.jit(search)
+
+
+class MctxSearch:
+    """``mctx.muzero_policy`` over the jax twin of a :class:`FullyConnectedMuZero` (same weights, same work).
+
+    The whole call (key creation, search, the root visit counts of ``search_tree.summary()``) is one jitted
+    function; the caller's ``np.asarray`` blocks on its result."""
+
+    def __init__(self, network, *, discount: float, num_simulations: int):
+        twin = JaxTwin(network, discount=discount)
+        self.params = twin.params
+        self._search = _jitted_policy(
+            twin, mctx.muzero_policy, lambda output: output.search_tree.summary().visit_counts,
+            num_simulations=num_simulations, dirichlet_fraction=0.25, dirichlet_alpha=0.25, pb_c_init=1.25,
+            pb_c_base=19652,
+            qtransform=functools.partial(mctx.qtransform_by_min_max, min_value=-1.0, max_value=1.0),
+        )
 
     def __call__(self, observations: np.ndarray, seed: int) -> np.ndarray:
         """Visit counts ``[B, A]`` of one search from ``observations[B, D]`` (blocks until done)."""
-        output = self._search(self.params, jax.random.PRNGKey(seed), jnp.asarray(observations, dtype=jnp.float32))
-        return np.asarray(output.search_tree.summary().visit_counts)
+        return np.asarray(self._search(self.params, seed, jnp.asarray(observations, dtype=jnp.float32)))
+
+
+class MctxGumbelSearch:
+    """``mctx.gumbel_muzero_policy`` (mctx defaults: 16 considered actions, c_visit 50, c_scale 0.1) over the
+    jax twin, jitted whole: returns ``(action [B], improved policy [B, A], root visit counts [B, A])``."""
+
+    def __init__(self, network, *, discount: float, num_simulations: int, gumbel_scale: float = 1.0,
+                 max_num_considered_actions: int = 16, dtype=jnp.float32):
+        twin = JaxTwin(network, discount=discount, dtype=dtype)
+        self.params = twin.params
+        self.dtype = dtype
+        self._search = _jitted_policy(
+            twin, mctx.gumbel_muzero_policy,
+            lambda output: (output.action, output.action_weights, output.search_tree.summary().visit_counts),
+            num_simulations=num_simulations, max_num_considered_actions=max_num_considered_actions,
+            gumbel_scale=gumbel_scale,
+        )
+
+    def __call__(self, observations: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        action, weights, visits = self._search(self.params, seed, jnp.asarray(observations, dtype=self.dtype))
+        return np.asarray(action), np.asarray(weights), np.asarray(visits)

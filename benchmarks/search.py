@@ -2,9 +2,13 @@
 
 The same tiny fully connected MuZero network (Cart Pole sizes: latent 8, hidden 16, 2 actions, support 10),
 weights copied from torch into a jax twin, 50 simulations, Dirichlet noise on. One JSON line per batch size,
-then one line for the ground-truth model over Cart Pole with random-rollout leaves. ``ours`` uses the
-learned model's numba forward (the default on CPU); ``ours_torch_forward`` the same search calling torch.
-Needs the ``bench`` extra (jax, mctx). Usage: ``python benchmarks/search.py [--seconds 2] [--threads 1]``.
+then one ``gumbel_search`` line per batch size (``search.algorithm = gumbel`` against mctx's
+``gumbel_muzero_policy``, Gumbel noise on, mctx defaults), then one line for the ground-truth model over Cart
+Pole with random-rollout leaves. ``ours`` uses the learned model's numba forward (the default on CPU);
+``ours_torch_forward`` the same search calling torch. mctx runs as one jitted function per search (key
+creation, search and the root visit counts of ``search_tree.summary()`` all inside ``jax.jit``), blocking on
+its result. Needs the ``bench`` extra (jax, mctx). Usage: ``python benchmarks/search.py [--seconds 2]
+[--threads 1]``.
 """
 
 from __future__ import annotations
@@ -45,27 +49,36 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="timing window per case")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 16, 64, 256])
+    parser.add_argument("--gumbel-batches", type=int, nargs="+", default=[1, 64, 256])
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    from _mctx_peer import MctxSearch
+    from _mctx_peer import MctxGumbelSearch, MctxSearch
 
     torch.manual_seed(0)
     network = FullyConnectedMuZero(4, 2, NetworkConfig()).eval()
     model = LearnedModel(network, discount=0.997)
     torch_model = LearnedModel(network, discount=0.997, fast=False)
-    config = SearchConfig(num_simulations=NUM_SIMULATIONS)
-    peer = MctxSearch(network, discount=0.997, num_simulations=NUM_SIMULATIONS)
-    for batch in args.batches:
-        observations = np.random.default_rng(batch).normal(scale=0.05, size=(batch, 4)).astype(np.float32)
-        ours = _rate(lambda seed, obs=observations: run_search(model, obs, config=config,
-                                                               rng=np.random.default_rng(seed)), batch, args.seconds)
-        theirs = _rate(lambda seed, obs=observations: peer(obs, seed), batch, args.seconds)
-        with_torch = _rate(lambda seed, obs=observations: run_search(torch_model, obs, config=config,
-                                                                     rng=np.random.default_rng(seed)),
-                           batch, args.seconds)
-        print(json.dumps({"case": "search", "batch": batch, "ours_sims_per_s": round(ours),
-                          "mctx_sims_per_s": round(theirs), "ratio_vs_mctx": round(ours / theirs, 2),
-                          "ours_torch_forward_sims_per_s": round(with_torch)}), flush=True)
+    cases = [
+        ("search", args.batches, SearchConfig(num_simulations=NUM_SIMULATIONS),
+         MctxSearch(network, discount=0.997, num_simulations=NUM_SIMULATIONS)),
+        ("gumbel_search", args.gumbel_batches, SearchConfig(num_simulations=NUM_SIMULATIONS, algorithm="gumbel"),
+         MctxGumbelSearch(network, discount=0.997, num_simulations=NUM_SIMULATIONS)),
+    ]
+    for case, batches, config, peer in cases:
+        for batch in batches:
+            observations = np.random.default_rng(batch).normal(scale=0.05, size=(batch, 4)).astype(np.float32)
+            ours = _rate(lambda seed, obs=observations, c=config: run_search(model, obs, config=c,
+                                                                             rng=np.random.default_rng(seed)),
+                         batch, args.seconds)
+            theirs = _rate(lambda seed, obs=observations, p=peer: p(obs, seed), batch, args.seconds)
+            line = {"case": case, "batch": batch, "ours_sims_per_s": round(ours), "mctx_sims_per_s": round(theirs),
+                    "ratio_vs_mctx": round(ours / theirs, 2)}
+            if case == "search":
+                line["ours_torch_forward_sims_per_s"] = round(_rate(
+                    lambda seed, obs=observations, c=config: run_search(torch_model, obs, config=c,
+                                                                        rng=np.random.default_rng(seed)),
+                    batch, args.seconds))
+            print(json.dumps(line), flush=True)
 
     simulator = make_simulator(EnvConfig(name="cartpole"))
     snapshots, observations = simulator.reset_snapshots(np.arange(64))

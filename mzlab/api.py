@@ -77,6 +77,10 @@ def evaluate(
                                  ("noise", noise, ("auto", "on", "off"))):
         if value not in allowed:
             raise MzlabError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    if not 1 <= episodes <= 10**6:
+        raise MzlabError(f"--episodes must be an integer in [1, 1000000], got {episodes}")
+    if simulations is not None and not 1 <= simulations <= 10**5:
+        raise MzlabError(f"--simulations must be an integer in [1, 100000], got {simulations}")
     configure_torch_threads("cpu")
     run = RunDirectory.open(run_dir)
     step = step if step is not None else run.latest_checkpoint_step()

@@ -70,6 +70,9 @@ class NetworkConfig:
     """ResNet only: channels of the residual trunk."""
     downsample: bool = True
     """ResNet only: downsample 96x96 frames to 6x6 as in EfficientZero."""
+    state_norm: bool = True
+    """Min-max scale every latent to [0, 1] per sample after ``h`` and each ``g`` (muzero-general, MuZero's
+    appendix); ``False`` leaves latents unscaled (EfficientZero's ``state_norm=False``)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,18 @@ class SearchConfig:
     q_convention: str = "implementation"
     """``implementation``: score normalise(r + g V(child)), feed r + g V(node) to min-max (muzero-general,
     what the paper's agents used); ``pseudocode``: score r + g normalise(V(child)), feed V(node)."""
+    algorithm: str = "puct"
+    """``puct`` (MuZero: pUCT everywhere, act from the visit counts) or ``gumbel`` (Gumbel MuZero, Danihelka et
+    al. 2022, as mctx's ``gumbel_muzero_policy``: Gumbel-top-k + sequential halving at the root, deterministic
+    interior selection, improved-policy targets, act with the sequential-halving winner)."""
+    max_num_considered_actions: int = 16
+    """Gumbel: root actions sampled without replacement (Gumbel-top-k) for sequential halving (mctx: 16)."""
+    gumbel_scale: float = 1.0
+    """Gumbel: scale of the root Gumbel noise when ``add_noise`` (mctx: 1.0); 0 = deterministic."""
+    gumbel_c_visit: float = 50.0
+    """Gumbel: ``c_visit`` of ``sigma(q) = (c_visit + max_b N(b)) c_scale q`` (mctx ``maxvisit_init``: 50)."""
+    gumbel_c_scale: float = 0.1
+    """Gumbel: ``c_scale`` of ``sigma`` (mctx ``value_scale``: 0.1)."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +128,12 @@ class ReplayConfig:
     """Priority exponent alpha."""
     priority_beta: float = 1.0
     """Importance-weight exponent beta (weights normalised by their maximum)."""
+    priority_beta_schedule: str = "constant"
+    """``constant`` (beta as given, muzero-general) or ``linear`` (beta rises linearly from ``priority_beta`` at
+    step 0 to 1 at ``training.training_steps``, EfficientZero's ``LinearSchedule``)."""
+    new_priority: str = "value_error"
+    """Priority of a newly stored position: ``value_error`` (|nu - z|, muzero-general) or ``max`` (the largest
+    priority in the buffer, 1 when empty; EfficientZero's ``use_max_priority``)."""
     num_unroll_steps: int = 10
     """Unroll length K."""
     td_steps: int = 50
@@ -122,7 +143,13 @@ class ReplayConfig:
     reanalyse_mode: str = "network_value"
     """``network_value``: the bootstrap value nu_{t+n} of the n-step target is the latest network's value
     f(h(o_{t+n})) (muzero-general's ``use_last_model_value``, what the paper's agents used); ``search``: a new
-    noise-free search at t+k (nu and pi) and at t+k+n (nu), MuZero Reanalyse."""
+    noise-free search at t+k (nu and pi) and at t+k+n (nu), MuZero Reanalyse; ``policy_search``: nu_{t+n} from the
+    value network as ``network_value`` and pi_{t+k} from a new search with root noise as in self-play
+    (EfficientZero's reanalysis of policies, ``revisit_policy_search_rate``)."""
+    target_network_interval: int = 0
+    """0: reanalyse with the latest network; N > 0: with a target network whose weights are refreshed every N
+    learner steps to the weights of N steps before (lagging N to 2N steps; EfficientZero's
+    ``target_model_interval``)."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +172,22 @@ class TrainingConfig:
     """SGD momentum (unused by Adam)."""
     value_loss_weight: float = 1.0
     """Weight of the value loss."""
+    lr_warmup_steps: int = 0
+    """Linear learning-rate warm-up from 0 over this many steps; the decay then counts from its end."""
+    lr_decay_style: str = "continuous"
+    """``continuous``: lr0 * rate ** (s / lr_decay_steps) (muzero-general); ``staircase``:
+    lr0 * rate ** floor(s / lr_decay_steps) (EfficientZero); ``s`` = steps after the warm-up."""
+    max_grad_norm: float = 0.0
+    """Clip the global gradient norm to this value before each step; 0 disables clipping."""
+    gradient_scale_mode: str = "dynamics_input"
+    """Where the 1/2 gradient scale of the dynamics sits: ``dynamics_input`` (on the latent entering every
+    dynamics step, the first included: the paper's text), ``pseudocode`` (entering every dynamics step but the
+    first: MuZero's published pseudocode) or ``latent_hook`` (on every dynamics output, so the value and policy
+    gradients reaching g are halved too: muzero-general and EfficientZero)."""
+    unroll_loss_scale: str = "fixed"
+    """Scale of the unrolled losses: ``fixed`` (1/K on steps k >= 1, the pseudocode), ``steps_left``
+    (1/min(K, T - t + 1) on steps k >= 1, T the game's moves and t the sampled position: muzero-general) or
+    ``whole`` (1/K on every step, k = 0 included: EfficientZero)."""
     objective: str = "muzero"
     """A registered training objective (``mzlab.training.objectives``): ``muzero`` (the paper's loss),
     ``consistency`` (plus EfficientZero's self-predictive loss) or ``reconstruction`` (plus an observation
@@ -192,13 +235,20 @@ class ExperimentConfig:
     """One seed drives numpy, torch and the environments."""
 
 
+MUZERO_GENERAL_TRAINING = {"gradient_scale_mode": "latent_hook", "unroll_loss_scale": "steps_left", "num_actors": 1}
+"""What the paper's vector agents trained with (muzero-general's ``trainer.py``, ``games/*.py``: ``num_workers
+= 1``); see docs/config.md."""
+
+
 def _cartpole() -> ExperimentConfig:
-    return ExperimentConfig()
+    # muzero-general games/cartpole.py: max_moves = 500, ratio = 1.5 (learner steps per played step)
+    return ExperimentConfig(training=TrainingConfig(train_ratio=1.5, **MUZERO_GENERAL_TRAINING))
 
 
 def _lunarlander() -> ExperimentConfig:
     return ExperimentConfig(
-        env=EnvConfig(name="lunarlander", discount=0.999, reward_scale=1.0 / 3.0, max_episode_steps=1000),
+        # muzero-general games/lunarlander.py: max_moves = 700; ratio = None (unthrottled; see docs/config.md)
+        env=EnvConfig(name="lunarlander", discount=0.999, reward_scale=1.0 / 3.0, max_episode_steps=700),
         network=NetworkConfig(encoding_size=10, hidden_layers=(64,)),
         replay=ReplayConfig(td_steps=30),
         training=TrainingConfig(
@@ -208,23 +258,42 @@ def _lunarlander() -> ExperimentConfig:
             lr_decay_rate=1.0,
             temperature_steps=(),
             temperatures=(0.35,),
+            **MUZERO_GENERAL_TRAINING,
         ),
     )
 
 
+EFFICIENTZERO_TRAINING_STEPS = 500_000
+"""The paper's Breakout run: EfficientZero's Atari configuration extended to 500k learner steps."""
+
+
 def _breakout() -> ExperimentConfig:
+    # EfficientZero config/atari/__init__.py, core/config.py, core/train.py, main.py/train.sh (docs/config.md)
+    steps = EFFICIENTZERO_TRAINING_STEPS
     return ExperimentConfig(
-        env=EnvConfig(name="breakout", discount=0.997, max_episode_steps=27_000, clip_rewards=True),
-        network=NetworkConfig(kind="resnet", support_size=300),
-        replay=ReplayConfig(capacity=100_000, capacity_unit="transitions", num_unroll_steps=5, td_steps=5),
+        env=EnvConfig(name="breakout", discount=0.997**4, max_episode_steps=12_000 // 4, clip_rewards=True,
+                      episodic_life=True),
+        network=NetworkConfig(kind="resnet", support_size=300, state_norm=False),
+        search=SearchConfig(dirichlet_alpha=0.3),
+        replay=ReplayConfig(capacity=100_000, capacity_unit="transitions", num_unroll_steps=5, td_steps=5,
+                            priority_alpha=0.6, priority_beta=0.4, priority_beta_schedule="linear",
+                            new_priority="max", reanalyse_mode="policy_search", reanalyse_fraction=0.99,
+                            target_network_interval=200),
         training=TrainingConfig(
-            training_steps=500_000,
+            training_steps=steps,
             batch_size=256,
             optimizer="sgd",
             learning_rate=0.2,
+            lr_warmup_steps=int(0.01 * steps),
+            lr_decay_style="staircase",
             lr_decay_rate=0.1,
-            lr_decay_steps=350_000,
+            lr_decay_steps=100_000,
+            max_grad_norm=5.0,
+            gradient_scale_mode="latent_hook",
+            unroll_loss_scale="whole",
             value_loss_weight=0.25,
+            num_actors=4,
+            train_ratio=steps / 100_000,
             temperature_steps=(),
             temperatures=(1.0,),
         ),

@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import types
 import typing
 from pathlib import Path
@@ -37,6 +38,11 @@ __all__ = [
     "save_config",
     "valid_keys",
 ]
+
+_DIGITS = r"[0-9](_?[0-9])*"
+_INTEGER = re.compile(rf"^[+-]?{_DIGITS}$")
+_DECIMAL = re.compile(rf"^[+-]?({_DIGITS}\.?({_DIGITS})?|\.{_DIGITS})([eE][+-]?{_DIGITS})?$")
+"""What ``--set`` accepts as a number: plain decimal digits (a float may be a fraction ``A/B``, B not 0)."""
 
 _TYPE_NAMES = {int: "int", float: "float", bool: "bool (true/false)", str: "str"}
 
@@ -163,9 +169,15 @@ def _parse_scalar(text: str, annotation: Any) -> Any:
             raise ValueError(text)
         return lowered == "true"
     if annotation is int:
+        if not _INTEGER.match(text):
+            raise ValueError(text)
         return int(text)
     if annotation is float:
         numerator, slash, denominator = text.partition("/")
+        if not _DECIMAL.match(numerator) or (slash and not _DECIMAL.match(denominator)):
+            raise ValueError(text)
+        if slash and float(denominator) == 0.0:
+            raise ValueError(f"{text} divides by zero")
         value = float(numerator) / float(denominator) if slash else float(text)
         if not math.isfinite(value):
             raise ValueError(text)
@@ -261,9 +273,15 @@ _CHOICES = {
     "search.leaf": ("value", "rollout"),
     "search.q_convention": ("implementation", "pseudocode"),
     "search.tie_break": ("random", "first"),
-    "replay.reanalyse_mode": ("network_value", "search"),
+    "search.algorithm": ("puct", "gumbel"),
+    "replay.reanalyse_mode": ("network_value", "search", "policy_search"),
     "replay.capacity_unit": ("games", "transitions"),
     "training.optimizer": ("adam", "sgd"),
+    "training.lr_decay_style": ("continuous", "staircase"),
+    "training.gradient_scale_mode": ("dynamics_input", "pseudocode", "latent_hook"),
+    "training.unroll_loss_scale": ("fixed", "steps_left", "whole"),
+    "replay.priority_beta_schedule": ("constant", "linear"),
+    "replay.new_priority": ("value_error", "max"),
     "training.reconstruction_mode": ("joint", "probe"),
     "training.device": ("cpu", "cuda", "auto"),
 }
@@ -273,36 +291,45 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "env.name": (lambda v: bool(v.strip()), "a non-empty simulator name"),
     "env.discount": (lambda v: 0.0 < v <= 1.0, "a number in (0, 1]"),
     "env.reward_scale": (lambda v: v > 0.0, "a positive number"),
-    "env.max_episode_steps": (lambda v: v >= 1, "an integer >= 1"),
-    "env.frame_skip": (lambda v: v >= 1, "an integer >= 1"),
-    "env.frame_stack": (lambda v: v >= 1, "an integer >= 1"),
-    "env.frame_size": (lambda v: v >= 1, "an integer >= 1"),
+    "env.max_episode_steps": (lambda v: 1 <= v <= 10**7, "an integer in [1, 10**7]"),
+    "env.frame_skip": (lambda v: 1 <= v <= 100, "an integer in [1, 100]"),
+    "env.frame_stack": (lambda v: 1 <= v <= 64, "an integer in [1, 64]"),
+    "env.frame_size": (lambda v: 1 <= v <= 1024, "an integer in [1, 1024]"),
     "env.noop_max": (lambda v: v >= 0, "an integer >= 0"),
     "env.branch_processes": (lambda v: v >= 1, "an integer >= 1"),
-    "network.encoding_size": (lambda v: v >= 1, "an integer >= 1"),
-    "network.hidden_layers": (lambda v: all(size >= 1 for size in v), "a list of integers >= 1"),
-    "network.representation_layers": (lambda v: all(size >= 1 for size in v), "a list of integers >= 1"),
-    "network.support_size": (lambda v: v >= 1, "an integer >= 1"),
-    "network.num_blocks": (lambda v: v >= 0, "an integer >= 0"),
-    "network.num_channels": (lambda v: v >= 2, "an integer >= 2"),
-    "search.num_simulations": (lambda v: v >= 1, "an integer >= 1"),
+    "network.encoding_size": (lambda v: 1 <= v <= 2**16, "an integer in [1, 65536]"),
+    "network.hidden_layers": (lambda v: len(v) <= 64 and all(1 <= size <= 2**16 for size in v),
+                              "at most 64 integers in [1, 65536]"),
+    "network.representation_layers": (lambda v: len(v) <= 64 and all(1 <= size <= 2**16 for size in v),
+                                      "at most 64 integers in [1, 65536]"),
+    "network.support_size": (lambda v: 1 <= v <= 10**5, "an integer in [1, 100000]"),
+    "network.num_blocks": (lambda v: 0 <= v <= 256, "an integer in [0, 256]"),
+    "network.num_channels": (lambda v: 2 <= v <= 4096, "an integer in [2, 4096]"),
+    "search.num_simulations": (lambda v: 1 <= v <= 10**5, "an integer in [1, 100000]"),
     "search.c1": (lambda v: v > 0.0, "a positive number"),
     "search.c2": (lambda v: v > 0.0, "a positive number"),
     "search.dirichlet_alpha": (lambda v: v > 0.0, "a positive number"),
     "search.dirichlet_fraction": (lambda v: 0.0 <= v <= 1.0, "a probability in [0, 1]"),
-    "search.rollout_horizon": (lambda v: v >= 1, "an integer >= 1"),
-    "replay.capacity": (lambda v: v >= 1, "an integer >= 1"),
+    "search.rollout_horizon": (lambda v: 1 <= v <= 10**7, "an integer in [1, 10**7]"),
+    "search.max_num_considered_actions": (lambda v: 1 <= v <= 10**4, "an integer in [1, 10000]"),
+    "search.gumbel_scale": (lambda v: 0.0 <= v < float("inf"), "a finite number >= 0"),
+    "search.gumbel_c_visit": (lambda v: 0.0 <= v < float("inf"), "a finite number >= 0"),
+    "search.gumbel_c_scale": (lambda v: 0.0 < v < float("inf"), "a finite positive number"),
+    "replay.capacity": (lambda v: 1 <= v <= 10**9, "an integer in [1, 10**9]"),
     "replay.priority_alpha": (lambda v: v >= 0.0, "a number >= 0"),
     "replay.priority_beta": (lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]"),
-    "replay.num_unroll_steps": (lambda v: v >= 1, "an integer >= 1"),
-    "replay.td_steps": (lambda v: v >= 1, "an integer >= 1"),
+    "replay.num_unroll_steps": (lambda v: 1 <= v <= 1000, "an integer in [1, 1000]"),
+    "replay.td_steps": (lambda v: 1 <= v <= 10**7, "an integer in [1, 10**7]"),
     "replay.reanalyse_fraction": (lambda v: 0.0 <= v <= 1.0, "a probability in [0, 1]"),
-    "training.training_steps": (lambda v: v >= 1, "an integer >= 1"),
-    "training.batch_size": (lambda v: v >= 1, "an integer >= 1"),
+    "replay.target_network_interval": (lambda v: 0 <= v <= 10**9, "an integer in [0, 10**9] (0 = the latest network)"),
+    "training.training_steps": (lambda v: 1 <= v <= 10**9, "an integer in [1, 10**9]"),
+    "training.batch_size": (lambda v: 1 <= v <= 2**16, "an integer in [1, 65536] (a batch must fit in memory)"),
     "training.learning_rate": (lambda v: v > 0.0, "a positive number"),
     "training.lr_decay_rate": (lambda v: 0.0 < v <= 1.0, "a number in (0, 1] (1 disables decay)"),
     "training.lr_decay_steps": (lambda v: v >= 1, "an integer >= 1"),
     "training.weight_decay": (lambda v: v >= 0.0, "a number >= 0"),
+    "training.lr_warmup_steps": (lambda v: v >= 0, "an integer >= 0"),
+    "training.max_grad_norm": (lambda v: v >= 0.0, "a number >= 0 (0 disables clipping)"),
     "training.momentum": (lambda v: 0.0 <= v < 1.0, "a number in [0, 1)"),
     "training.value_loss_weight": (lambda v: v >= 0.0, "a number >= 0"),
     "training.consistency_weight": (lambda v: v >= 0.0, "a number >= 0"),
@@ -311,9 +338,9 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "training.reconstruction_weight": (lambda v: v >= 0.0, "a number >= 0"),
     "training.reconstruction_decoder_layers": (lambda v: all(size >= 1 for size in v), "a list of integers >= 1"),
     "training.checkpoint_interval": (lambda v: v >= 1, "an integer >= 1"),
-    "training.num_actors": (lambda v: v >= 1, "an integer >= 1"),
+    "training.num_actors": (lambda v: 1 <= v <= 2**16, "an integer in [1, 65536]"),
     "training.train_ratio": (lambda v: v > 0.0, "a positive number"),
-    "training.warmup_games": (lambda v: v >= 1, "an integer >= 1 (learning needs a stored game)"),
+    "training.warmup_games": (lambda v: 1 <= v <= 10**6, "an integer in [1, 10**6] (learning needs a stored game)"),
     "training.temperature_steps": (
         lambda v: all(s >= 0 for s in v) and all(a < b for a, b in zip(v, v[1:], strict=False)),
         "a strictly increasing list of integers >= 0",
@@ -382,18 +409,14 @@ def config_differences(first: ExperimentConfig, second: ExperimentConfig) -> lis
 
 
 def load_config(path: str | os.PathLike) -> ExperimentConfig:
-    """Read a config JSON file; errors name the file."""
+    """Read a config JSON file; errors name the file (missing, too large, not JSON, nested too deeply, a bad
+    key or value)."""
+    from mzlab.checked_files import read_json_file
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise MzlabError(f"config file {str(path)!r} does not exist") from None
-    except OSError as error:
-        raise MzlabError(f"config file {str(path)!r} cannot be read: {error.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise MzlabError(f"config file {str(path)!r} is not valid JSON (line {error.lineno}): {error.msg}") from None
+    if not path.exists():
+        raise MzlabError(f"config file {str(path)!r} does not exist")
+    data = read_json_file(path, what="config file", limit=2**20)
     try:
         return config_from_dict(data)
     except MzlabError as error:

@@ -12,7 +12,10 @@ Layout::
 
 Every file is written atomically (temp file + ``os.replace``); checkpoint metadata records the size and sha256
 of each tensor file and loading verifies both, so a truncated, corrupted or swapped file is a clear
-:class:`MzlabError` naming the file. One process writes a run directory at a time.
+:class:`MzlabError` naming the file. The metadata records the config it was trained with and a checksum of
+itself, so an edited ``config.json`` or metadata file is refused naming the file and the differing fields.
+One process writes a run directory at a time: :meth:`RunDirectory.create_or_resume` takes the writer lock
+(:mod:`mzlab.run_lock`); readers never need it.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import math
 import os
 import re
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,13 +38,24 @@ from torch import nn
 
 from mzlab import __version__
 from mzlab.atomic_files import write_bytes_atomic, write_json_atomic
+from mzlab.checked_files import read_json_file, read_verified_bytes
 from mzlab.config import ExperimentConfig
-from mzlab.config_io import config_differences, config_hash, load_config, save_config, validate
+from mzlab.config_io import (
+    config_differences,
+    config_hash,
+    config_to_dict,
+    load_config,
+    save_config,
+    validate,
+)
 from mzlab.errors import MzlabError
+from mzlab.run_checks import check_history, check_trained_config, describe_differences, metadata_checksum
+from mzlab.run_lock import LOCK_NAME, acquire_writer_lock
+from mzlab.run_metrics import append_rows, discard_rows_after, metrics_digest, read_rows, repair_tail
 from mzlab.state_codec import decode_state, encode_state
 
 __all__ = ["RunDirectory", "CHECKPOINT_FORMAT", "CHECKPOINT_FORMAT_VERSION", "OBJECTIVE_PREFIX",
-           "split_objective_weights"]
+           "split_objective_weights", "metadata_checksum"]
 
 OBJECTIVE_PREFIX = "objective."
 """Weights-file prefix of the training objective's extra heads (projection, predictor, decoder); the network's
@@ -56,13 +70,25 @@ _TENSOR_FILE_NAME = re.compile(r"^step_\d{8,}(\.state)?\.safetensors$")
 class RunDirectory:
     """A run directory opened for writing (:meth:`create_or_resume`) or reading (:meth:`open`)."""
 
-    def __init__(self, path: Path, config: ExperimentConfig, *, writable: bool):
+    def __init__(self, path: Path, config: ExperimentConfig, *, writable: bool, release_lock=None):
         self.path = path
         self.config = config
         self.config_hash = config_hash(config)
         self.writable = writable
         self.created: list[Path] = []
         """Paths :meth:`create_or_resume` created now (empty for a resumed run); see :meth:`discard_if_unstarted`."""
+        self._release_lock = release_lock or (lambda: None)
+        weakref.finalize(self, self._release_lock)
+
+    def close(self) -> None:
+        """Release the writer lock (also done when the object is garbage collected or the process ends)."""
+        self._release_lock()
+
+    def __enter__(self) -> RunDirectory:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
     # ------------------------------------------------------------------------------------------------ opening
 
@@ -71,24 +97,14 @@ class RunDirectory:
         """Create ``path`` with ``config.json``, or reopen it for writing if it holds the same config.
 
         Refuses (MzlabError naming the directory and the differing keys) a directory made with another config,
-        and a non-empty directory that is not a run directory; nothing is overwritten.
+        a non-empty directory that is not a run directory, and a directory another process is writing (the
+        writer lock, held until :meth:`close` or the process ends); nothing is overwritten.
         """
         validate(config)
         path = Path(path)
         config_file = path / "config.json"
         created: list[Path] = []
-        if config_file.exists():
-            stored = load_config(config_file)
-            if config_hash(stored) != config_hash(config):
-                differences = config_differences(stored, config)
-                shown = "; ".join(f"{key}: {old!r} in the run, {new!r} now" for key, old, new in differences[:6])
-                more = f" (and {len(differences) - 6} more)" if len(differences) > 6 else ""
-                raise MzlabError(
-                    f"run directory {str(path)!r} was made with a different config ({shown}{more}); "
-                    "use another --run-dir or the run's own settings"
-                )
-            config = stored
-        else:
+        if not config_file.exists():
             if path.exists() and not path.is_dir():
                 raise MzlabError(f"run directory {str(path)!r} exists and is not a directory")
             if path.is_dir() and any(not entry.name.startswith(".") for entry in path.iterdir()):
@@ -98,14 +114,29 @@ class RunDirectory:
                 )
             created += [] if path.is_dir() else [path]
             path.mkdir(parents=True, exist_ok=True)
-            save_config(config, config_file)
-            created.append(config_file)
-        created += [sub for sub in (path / "checkpoints", path / "tensorboard") if not sub.exists()]
-        (path / "checkpoints").mkdir(exist_ok=True)
-        (path / "tensorboard").mkdir(exist_ok=True)
-        run = cls(path, config, writable=True)
-        run.created = created
-        run._repair_metrics_tail()
+        release = acquire_writer_lock(path)
+        try:
+            if config_file.exists():
+                stored = load_config(config_file)
+                if config_hash(stored) != config_hash(config):
+                    raise MzlabError(
+                        f"run directory {str(path)!r} was made with a different config (its config.json: "
+                        f"{describe_differences(config_differences(stored, config), 'in the run', 'now')}); "
+                        "use another --run-dir or the run's own settings"
+                    )
+                config = stored
+            else:
+                save_config(config, config_file)
+                created.append(config_file)
+            created += [sub for sub in (path / "checkpoints", path / "tensorboard") if not sub.exists()]
+            (path / "checkpoints").mkdir(exist_ok=True)
+            (path / "tensorboard").mkdir(exist_ok=True)
+            run = cls(path, config, writable=True, release_lock=release)
+            run.created = created
+            run._repair_metrics_tail()  # checkpoints are verified when loaded (the trainer falls back past bad ones)
+        except BaseException:
+            release()
+            raise
         return run
 
     def discard_if_unstarted(self) -> bool:
@@ -119,8 +150,11 @@ class RunDirectory:
             (self.path / name).unlink(missing_ok=True)
         for name in ("checkpoints", "tensorboard", "replay", "wandb"):
             shutil.rmtree(self.path / name, ignore_errors=True)
-        if self.path in self.created and not any(self.path.iterdir()):
-            self.path.rmdir()
+        if self.path in self.created:  # a directory this start made: release the lock and remove it all
+            self.close()
+            (self.path / LOCK_NAME).unlink(missing_ok=True)
+            if not any(self.path.iterdir()):
+                self.path.rmdir()
         self.created = []
         return True
 
@@ -132,7 +166,15 @@ class RunDirectory:
             raise MzlabError(f"run directory {str(path)!r} does not exist")
         if not (path / "config.json").is_file():
             raise MzlabError(f"{str(path)!r} is not an mzlab run directory: it has no config.json")
-        return cls(path, load_config(path / "config.json"), writable=False)
+        run = cls(path, load_config(path / "config.json"), writable=False)
+        run._check_newest_checkpoint()
+        return run
+
+    def _check_newest_checkpoint(self) -> None:
+        """config.json must match the newest checkpoint, whose history must still be listed (run_checks)."""
+        steps = self.checkpoint_steps()
+        if steps:
+            check_history(self.checkpoint_metadata(steps[-1]), steps, self.checkpoint_dir)
 
     def __repr__(self) -> str:
         mode = "writable" if self.writable else "read-only"
@@ -245,7 +287,11 @@ class RunDirectory:
             "files": files,
             "trainer_state_structure": state_structure,
             "extra": extra,
+            "config": config_to_dict(self.config),
+            "metrics": metrics_digest(self.metrics_path),
+            "previous_steps": self.checkpoint_steps(),
         }
+        metadata["checksum"] = metadata_checksum(metadata)
         metadata_path = self.checkpoint_dir / f"{stem}.json"
         write_json_atomic(metadata_path, metadata)  # last: from here on the checkpoint counts
         return metadata_path
@@ -258,16 +304,18 @@ class RunDirectory:
                 f"run directory {str(self.path)!r} has no checkpoint at step {step}; "
                 f"available steps: {_describe_steps(self.checkpoint_steps())}"
             )
-        try:
-            metadata = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise MzlabError(f"checkpoint metadata {str(path)!r} is corrupted: {error}") from None
+        metadata = read_json_file(path, what="checkpoint metadata", limit=_METADATA_SIZE_LIMIT)
         if not isinstance(metadata, dict) or metadata.get("format") != CHECKPOINT_FORMAT:
             raise MzlabError(f"checkpoint metadata {str(path)!r} is not an mzlab checkpoint file")
-        if metadata.get("format_version", 0) > CHECKPOINT_FORMAT_VERSION:
+        version = metadata.get("format_version", 0)
+        if not isinstance(version, int) or version > CHECKPOINT_FORMAT_VERSION:
             raise MzlabError(f"checkpoint {str(path)!r} was written by a newer mzlab ({metadata.get('mzlab_version')})")
+        if "checksum" in metadata and metadata["checksum"] != metadata_checksum(metadata):
+            raise MzlabError(f"checkpoint metadata {str(path)!r} is corrupted or was edited: its checksum does not "
+                             "match its content")
         if metadata.get("step") != int(step):
             raise MzlabError(f"checkpoint metadata {str(path)!r} records step {metadata.get('step')}, not {step}")
+        check_trained_config(metadata, path, self.config, self.config_hash, self.path / "config.json")
         return metadata
 
     def load_checkpoint(self, step: int, *, device: str | torch.device = "cpu") -> tuple[dict[str, torch.Tensor], dict]:
@@ -281,7 +329,12 @@ class RunDirectory:
         if metadata.get("trainer_state_structure") is None:
             return None
         tensors = self._read_tensor_file(metadata, "trainer_state", device)
-        return decode_state(metadata["trainer_state_structure"], tensors)
+        try:
+            return decode_state(metadata["trainer_state_structure"], tensors)
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+            path = self.checkpoint_dir / f"step_{int(step):08d}.json"
+            raise MzlabError(f"checkpoint metadata {str(path)!r} has a malformed trainer_state_structure "
+                             f"({type(error).__name__}: {error})") from None
 
     def load_network(self, step: int | None = None, *, device: str | torch.device = "cpu") -> nn.Module:
         """The network of checkpoint ``step`` (latest when ``None``), built from the run's config, in eval mode."""
@@ -325,17 +378,8 @@ class RunDirectory:
         if not isinstance(entry, dict) or not _TENSOR_FILE_NAME.match(str(entry.get("name", ""))):
             raise MzlabError(f"checkpoint metadata {metadata_file!r} has no valid entry for its {role} file")
         path = self.checkpoint_dir / entry["name"]
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise MzlabError(f"checkpoint file {str(path)!r} is missing (listed in {metadata_file!r})") from None
-        if len(data) != entry.get("size"):
-            raise MzlabError(
-                f"checkpoint file {str(path)!r} is truncated or changed: "
-                f"{len(data)} bytes, expected {entry.get('size')}"
-            )
-        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
-            raise MzlabError(f"checkpoint file {str(path)!r} is corrupted: its sha256 does not match the metadata")
+        data = read_verified_bytes(path, what="checkpoint file", size=entry.get("size"), sha256=entry.get("sha256"),
+                                   recorded_in=metadata_file)
         try:
             tensors = safetensors.torch.load(data)
         except Exception as error:  # safetensors raises its own error types; the file is refused either way
@@ -351,26 +395,31 @@ class RunDirectory:
     def append_metrics(self, rows: list[Mapping[str, Any]]) -> None:
         """Append metrics rows (flat dicts of numbers/strings/bools; include ``step``). Columns may vary by row."""
         self._require_writable()
-        if not rows:
-            return
-        lines = "".join(json.dumps(dict(row), default=_json_scalar) + "\n" for row in rows)
-        with open(self.metrics_path, "a", encoding="utf-8") as handle:
-            handle.write(lines)
-            handle.flush()
+        if rows:
+            append_rows(self.metrics_path, rows)
 
     def read_metrics(self) -> pd.DataFrame:
-        """All metrics rows as a DataFrame (empty when none); a torn last line from a crash is skipped."""
-        if not self.metrics_path.is_file():
-            return pd.DataFrame()
-        return pd.DataFrame.from_records(_read_jsonl_rows(self.metrics_path))
+        """All metrics rows as a DataFrame (empty when none); a torn last line from a crash is skipped. The
+        rows up to the newest checkpoint are verified against the size and sha256 it recorded."""
+        rows = self._verified_metrics_rows(self.latest_checkpoint_step())
+        return pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+
+    def _verified_metrics_rows(self, step: int | None) -> list[dict]:
+        """Every metrics row, after checking the rows checkpoint ``step`` recorded (none when ``None``)."""
+        recorded, recorded_in = None, ""
+        if step is not None:
+            recorded = self.checkpoint_metadata(step).get("metrics")
+            recorded_in = str(self.checkpoint_dir / f"step_{step:08d}.json")
+        return read_rows(self.metrics_path, recorded=recorded, recorded_in=recorded_in)
+
+    def verify_metrics(self, step: int) -> None:
+        """MzlabError naming the metrics file unless its rows match what checkpoint ``step`` recorded."""
+        self._verified_metrics_rows(step)
 
     def discard_metrics_after(self, step: int) -> None:
         """Drop rows whose ``step`` exceeds ``step`` (call on resume from that checkpoint); atomic rewrite."""
         self._require_writable()
-        if not self.metrics_path.is_file():
-            return
-        kept = [row for row in _read_jsonl_rows(self.metrics_path) if not row.get("step", -math.inf) > step]
-        write_bytes_atomic(self.metrics_path, "".join(json.dumps(row) + "\n" for row in kept).encode("utf-8"))
+        discard_rows_after(self.metrics_path, step)
 
     def write_metrics_parquet(self) -> Path:
         """Export the metrics table to ``metrics.parquet`` atomically; returns its path."""
@@ -385,12 +434,7 @@ class RunDirectory:
         return path
 
     def _repair_metrics_tail(self) -> None:
-        """Cut a torn final line (a crash mid-append) so new rows start on a line of their own."""
-        if not self.metrics_path.is_file():
-            return
-        data = self.metrics_path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            write_bytes_atomic(self.metrics_path, data[: data.rfind(b"\n") + 1])
+        repair_tail(self.metrics_path)
 
     def _require_writable(self) -> None:
         if not self.writable:
@@ -413,30 +457,12 @@ def split_objective_weights(weights: Mapping[str, torch.Tensor]
     return network, objective
 
 
+_METADATA_SIZE_LIMIT = 16 * 2**20
+
+
 def _describe_steps(steps: list[int]) -> str:
     if not steps:
         return "none"
     if len(steps) <= 12:
         return ", ".join(map(str, steps))
     return f"{', '.join(map(str, steps[:5]))}, ..., {', '.join(map(str, steps[-5:]))} ({len(steps)} in all)"
-
-
-def _read_jsonl_rows(path: Path) -> list[dict]:
-    rows = []
-    lines = path.read_text(encoding="utf-8").split("\n")
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            if number == len(lines):  # torn last line (no newline after it): an interrupted append
-                continue
-            raise MzlabError(f"metrics file {str(path)!r} line {number} is corrupted") from None
-    return rows
-
-
-def _json_scalar(value: Any) -> Any:
-    if isinstance(value, np.generic | torch.Tensor) and getattr(value, "ndim", 0) == 0:
-        return value.item()
-    raise TypeError(f"metrics value of type {type(value).__name__} is not a JSON scalar")

@@ -82,10 +82,11 @@ def test_all_experiments_quick_write_tables_and_figures_then_reuse_them(cartpole
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["value-error", "--horizons", "0"], "--horizons must be integers >= 1"),
+        (["value-error", "--horizons", "0"], "--horizons must be integers in [1, 1000000]"),
+        (["value-error", "--horizons", "1000000"], "--horizons 1000000 is longer than an episode"),
         (["value-errors"], "unknown experiment 'value-errors'"),
         (["value-error", "--steps", "7"], "has no checkpoint at step 7"),
-        (["planning", "--num-states", "0"], "--num-states must be >= 1"),
+        (["planning", "--num-states", "0"], "--num-states must be an integer in [1, 1000000]"),
     ],
 )
 def test_invalid_options_give_one_line_errors_and_touch_nothing(cartpole_run, tmp_path, capsys, extra, message):

@@ -96,6 +96,7 @@ def test_overrides_parse_by_field_type():
         base,
         [
             "training.batch_size=64",
+            "training.training_steps=100_000",
             "search.prior=uniform",
             "training.temperatures=[1.0,0.5]",
             "training.temperature_steps=[100]",
@@ -135,6 +136,13 @@ def test_overrides_parse_by_field_type():
         ("training=3", ["'training' is a section", "training.batch_size"]),
         ("seed.value=3", ["'seed' is a value"]),
         ("training.batch_size", ["key=value"]),
+        # numbers only: no division by zero, no Python expressions, no exotic digits (issue 15)
+        ("training.learning_rate=1/0", ["'training.learning_rate'", "'1/0'", "float"]),
+        ("training.learning_rate=1/0.0", ["'training.learning_rate'", "float"]),
+        ("training.learning_rate=2**3", ["'training.learning_rate'", "float"]),
+        ("training.batch_size=1__000", ["'training.batch_size'", "int"]),
+        ("training.batch_size=\u0663", ["'training.batch_size'", "int"]),
+        ("env.reward_scale=1/3/3", ["'env.reward_scale'", "float"]),
     ],
 )
 def test_bad_overrides_are_refused_in_one_line(override, fragments):
@@ -149,9 +157,12 @@ def test_bad_overrides_are_refused_in_one_line(override, fragments):
 @pytest.mark.parametrize(
     "override, key, allowed",
     [
-        ("training.batch_size=0", "training.batch_size", ">= 1"),
-        ("training.training_steps=-5", "training.training_steps", ">= 1"),
-        ("search.num_simulations=0", "search.num_simulations", ">= 1"),
+        ("training.batch_size=0", "training.batch_size", "[1, 65536]"),
+        ("training.batch_size=1000000000", "training.batch_size", "fit in memory"),
+        ("training.training_steps=-5", "training.training_steps", "[1, 10**9]"),
+        ("search.num_simulations=0", "search.num_simulations", "[1, 100000]"),
+        ("replay.num_unroll_steps=1001", "replay.num_unroll_steps", "[1, 1000]"),
+        ("replay.td_steps=100000000", "replay.td_steps", "[1, 10**7]"),
         ("env.discount=0", "env.discount", "(0, 1]"),
         ("env.discount=1.5", "env.discount", "(0, 1]"),
         ("search.dirichlet_fraction=1.2", "search.dirichlet_fraction", "[0, 1]"),
@@ -165,7 +176,7 @@ def test_bad_overrides_are_refused_in_one_line(override, fragments):
         ("training.optimizer=rmsprop", "training.optimizer", "adam, sgd"),
         ("training.temperature_steps=[10,5]", "training.temperature_steps", "increasing"),
         ("training.temperatures=[1.0,-1.0,0.5]", "training.temperatures", ">= 0"),
-        ("network.hidden_layers=[16,0]", "network.hidden_layers", ">= 1"),
+        ("network.hidden_layers=[16,0]", "network.hidden_layers", "[1, 65536]"),
         ("seed=-1", "seed", "2**63"),
     ],
 )

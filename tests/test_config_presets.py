@@ -56,3 +56,39 @@ def test_lunar_lander_reward_scale_and_breakout_table_2():
 def test_unknown_preset_lists_valid_names():
     with pytest.raises(MzlabError, match="breakout, cartpole, lunarlander"):
         preset("pong")
+
+
+def test_vector_presets_act_and_learn_as_muzero_general():
+    """muzero-general games/cartpole.py and games/lunarlander.py: num_workers = 1, ratio = 1.5 (Cart Pole),
+    max_moves = 500 / 700; trainer.py's hook on each dynamics output and 1/min(K, steps left) loss scale."""
+    cartpole, lunarlander = preset("cartpole"), preset("lunarlander")
+    assert (cartpole.training.num_actors, cartpole.training.train_ratio) == (1, 1.5)
+    assert cartpole.env.max_episode_steps == 500
+    assert (lunarlander.training.num_actors, lunarlander.env.max_episode_steps) == (1, 700)
+    for config in (cartpole, lunarlander):
+        assert config.training.gradient_scale_mode == "latent_hook"
+        assert config.training.unroll_loss_scale == "steps_left"
+        assert config.network.state_norm and config.training.max_grad_norm == 0.0
+
+
+def test_breakout_preset_is_efficientzeros_agent():
+    """EfficientZero config/atari/__init__.py + core/config.py + core/train.py + train.sh (docs/config.md)."""
+    breakout = preset("breakout")
+    assert breakout.env.discount == pytest.approx(0.997**4)  # discount **= frame_skip
+    assert breakout.env.max_episode_steps == 3000  # max_moves = 12000 frames // frame_skip
+    assert breakout.env.episodic_life and breakout.env.clip_rewards
+    assert not breakout.network.state_norm
+    assert breakout.search.dirichlet_alpha == 0.3
+    replay = breakout.replay
+    assert (replay.priority_alpha, replay.priority_beta, replay.priority_beta_schedule) == (0.6, 0.4, "linear")
+    assert replay.new_priority == "max"
+    assert (replay.reanalyse_mode, replay.reanalyse_fraction, replay.target_network_interval) == (
+        "policy_search", 0.99, 200)
+    training = breakout.training
+    assert (training.optimizer, training.learning_rate, training.momentum, training.weight_decay) == (
+        "sgd", 0.2, 0.9, 1e-4)
+    assert (training.lr_warmup_steps, training.lr_decay_style, training.lr_decay_rate, training.lr_decay_steps) == (
+        5000, "staircase", 0.1, 100_000)
+    assert training.max_grad_norm == 5.0
+    assert (training.gradient_scale_mode, training.unroll_loss_scale) == ("latent_hook", "whole")
+    assert training.train_ratio == 5.0 and training.num_actors == 4

@@ -14,7 +14,7 @@ from mzlab.config import preset
 from mzlab.config_io import apply_overrides, config_hash, config_to_dict
 from mzlab.errors import MzlabError
 from mzlab.networks import build_network
-from mzlab.runs import RunDirectory
+from mzlab.runs import RunDirectory, metadata_checksum
 from mzlab.state_codec import decode_state, encode_state
 
 CARTPOLE = preset("cartpole")
@@ -279,6 +279,7 @@ def test_a_pickle_disguised_as_a_checkpoint_cannot_run_code(tmp_path, kind):
     metadata = json.loads(metadata_path.read_text())
     data = weights.read_bytes()
     metadata["files"]["weights"].update(size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    metadata["checksum"] = metadata_checksum(metadata)  # a deliberate forger can recompute the checksum
     metadata_path.write_text(json.dumps(metadata))
     with pytest.raises(MzlabError) as info:
         run.load_network(1000)
@@ -292,6 +293,7 @@ def test_metadata_cannot_point_outside_the_checkpoint_directory(tmp_path):
     metadata_path = run.checkpoint_dir / "step_00001000.json"
     metadata = json.loads(metadata_path.read_text())
     metadata["files"]["weights"]["name"] = "../../elsewhere.safetensors"
+    metadata["checksum"] = metadata_checksum(metadata)
     metadata_path.write_text(json.dumps(metadata))
     with pytest.raises(MzlabError, match="no valid entry for its weights file"):
         run.load_checkpoint(1000)

@@ -104,15 +104,25 @@ def test_kill_and_resume(tmp_path, capsys):
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == before
 
 
-def test_damaged_checkpoint_is_a_clear_error(tmp_path):
+def test_damaged_checkpoint_falls_back_saying_so_and_none_resumable_is_a_clear_error(tmp_path, capsys):
     run_dir = tmp_path / "run"
     assert main(train_argv(run_dir, "--max-steps", "5")) == 0
     path = run_dir / "checkpoints" / "step_00000005.safetensors"
     path.write_bytes(path.read_bytes()[:-10])
     config = build_config("cartpole", 3, TINY)
     trainer = Trainer(config, RunDirectory.create_or_resume(run_dir, config), progress=False)
-    with pytest.raises(MzlabError, match="step_00000005.safetensors"):
-        trainer.resume()
+    capsys.readouterr()
+    assert trainer.resume() == 0
+    line = capsys.readouterr().err.strip()
+    assert "\n" not in line and "checkpoint 5" in line and "step_00000005.safetensors" in line
+    assert "resuming from checkpoint 0" in line
+    assert RunDirectory.open(run_dir).checkpoint_steps() == [0]
+    assert list((run_dir / "checkpoints" / "superseded").glob("*/step_00000005.safetensors"))  # kept, not deleted
+    zero = run_dir / "checkpoints" / "step_00000000.safetensors"
+    zero.write_bytes(zero.read_bytes()[:-10])
+    again = Trainer(config, RunDirectory.create_or_resume(run_dir, config), progress=False)
+    with pytest.raises(MzlabError, match="no checkpoint .* can be resumed.*step_00000000.safetensors"):
+        again.resume()
 
 
 def test_checkpoints_hold_only_tensors(tmp_path):

@@ -32,9 +32,11 @@ def tiny_config(objective, **training):
     return dataclasses.replace(
         config,
         network=dataclasses.replace(config.network, encoding_size=4, hidden_layers=(6,), support_size=S),
+        # the references below spell out the default loss conventions (the cartpole preset takes muzero-general's)
         training=dataclasses.replace(config.training, objective=objective, value_loss_weight=0.5,
                                      consistency_projection_size=5, consistency_predictor_hidden_size=3,
-                                     reconstruction_decoder_layers=(7,), **training),
+                                     reconstruction_decoder_layers=(7,), gradient_scale_mode="dynamics_input",
+                                     unroll_loss_scale="fixed", **training),
     )
 
 

@@ -83,13 +83,14 @@ class AnalysisOptions:
             "behaviour-simulations": self.behaviour_simulations,
         }
         for name, value in {**positive, **optional_positive}.items():
-            if value is not None and value < 1:
-                raise MzlabError(f"--{name} must be >= 1, got {value}")
+            if value is not None and not 1 <= value <= MAX_COUNT:
+                raise MzlabError(f"--{name} must be an integer in [1, {MAX_COUNT}], got {value}")
         if self.horizons is not None:
-            if not self.horizons or min(self.horizons) < 1:
-                raise MzlabError(f"--horizons must be integers >= 1, got {list(self.horizons)}")
-        if self.simulations is not None and (not self.simulations or min(self.simulations) < 1):
-            raise MzlabError(f"--simulations must be integers >= 1, got {list(self.simulations)}")
+            if not self.horizons or min(self.horizons) < 1 or max(self.horizons) > MAX_COUNT:
+                raise MzlabError(f"--horizons must be integers in [1, {MAX_COUNT}], got {list(self.horizons)}")
+        if self.simulations is not None and (not self.simulations or min(self.simulations) < 1
+                                             or max(self.simulations) > MAX_SIMULATIONS):
+            raise MzlabError(f"--simulations must be integers in [1, {MAX_SIMULATIONS}], got {list(self.simulations)}")
         if self.noise not in ("auto", "on", "off"):
             raise MzlabError(f"--noise must be auto, on or off, got {self.noise!r}")
         bad_leaves = [leaf for leaf in self.planning_leaves if leaf not in ("rollout", "value")]
@@ -112,8 +113,18 @@ class AnalysisOptions:
                 changes[name] = value
         return dataclasses.replace(self, **changes)
 
+    def check_episode_length(self, config) -> None:
+        """Refuse horizons and episode caps longer than an episode of a run with ``config``."""
+        episode = config.env.max_episode_steps
+        for name, value in (("horizons", max(self.horizons or (0,))), ("planning-horizon", self.planning_horizon),
+                            ("max-episode-steps", self.max_episode_steps)):
+            if value is not None and value > episode:
+                raise MzlabError(f"--{name} {value} is longer than an episode of this run (env.max_episode_steps = "
+                                 f"{episode}); use at most {episode}")
+
     def resolve(self, config, num_actions: int) -> ResolvedOptions:
         """Fill the config-dependent defaults for a run with ``config`` and ``num_actions``."""
+        self.check_episode_length(config)
         horizons = self.horizons or tuple(range(1, config.replay.num_unroll_steps + 1))
         if self.quick and self.horizons is None:
             horizons = horizons[: QUICK_HORIZONS]
@@ -151,4 +162,7 @@ QUICK = {
 }
 """The ``--quick`` budget (each value caps the option; explicit tuples win)."""
 QUICK_HORIZONS = 3
+MAX_COUNT = 10**6
+"""Upper bound of every count option (states, samples, episodes, horizons, ...): beyond it nothing fits."""
+MAX_SIMULATIONS = 10**5
 QUICK_SEQUENCE_LENGTH = 3

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from mzlab.search.acting import softmax, visit_policy, visit_temperature
+from mzlab.search.acting import search_probabilities, softmax, visit_temperature
 
 __all__ = [
     "ActionPolicy",
@@ -86,7 +86,9 @@ class PriorPolicy:
 
 @dataclass
 class SearchPolicy:
-    """MuZero's behaviour policy: MCTS with ``model`` at each real state, then Eq. 1 on the root visits.
+    """MuZero's behaviour policy: MCTS with ``model`` at each real state, then Eq. 1 on the root visits (pUCT) or,
+    for ``search_config.algorithm = gumbel``, the improved policy (temperature 0: a one-hot on the
+    sequential-halving winner); see :func:`~mzlab.search.acting.search_probabilities`.
 
     ``search_config`` is a :class:`~mzlab.config.SearchConfig` (its ``add_noise`` decides the root Dirichlet
     noise). With noise on, the probabilities are those of one noisy search per state, drawn from ``rng``.
@@ -104,7 +106,7 @@ class SearchPolicy:
         from mzlab.search import run_search
 
         output = run_search(self.model, observations, config=self.search_config, rng=rng, snapshots=snapshots)
-        return visit_policy(np.asarray(output.visit_counts), self.temperature)
+        return search_probabilities(output, self.temperature)
 
 
 def behaviour_policy(model, config, step: int, *, greedy: bool = False, noise: bool | None = None) -> SearchPolicy:

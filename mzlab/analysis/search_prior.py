@@ -89,7 +89,7 @@ def search_prior_frame(
             errors = path_errors(
                 simulator, model, snapshots, observations, output.path_actions, output.path_lengths, discount=discount
             )
-            visits = np.asarray(output.visit_distribution)
+            visits = np.asarray(output.policy_target)  # the improved policy for Gumbel search
             frames.append(
                 pd.DataFrame(
                     {

@@ -110,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
     session = AnalysisSession(args.run_dir, args.out, options, device=_device(args.device),
                               use_cache=not args.no_cache)
     for run_dir in session.runs:
+        options.check_episode_length(run_dir.config)  # fail early on horizons longer than an episode
         session.steps(run_dir, args.steps, experiment="value-error")  # fail early on steps missing from a run
     written = run_experiment(args.experiment, session, args.steps)
     for experiment, paths in written.items():

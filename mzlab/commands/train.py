@@ -47,8 +47,11 @@ def build_config(env: str, seed: int, overrides: list[str]):
 
 
 def run(args: argparse.Namespace) -> int:
+    from mzlab.errors import MzlabError
     from mzlab.training.start import train_run
 
+    if args.max_steps is not None and args.max_steps < 1:
+        raise MzlabError(f"--max-steps must be an integer >= 1, got {args.max_steps}")
     config = build_config(args.env, args.seed, args.overrides)
     summary = train_run(config, args.run_dir, max_steps=args.max_steps, progress=not args.no_progress,
                         wandb_project=args.wandb)

@@ -11,7 +11,10 @@ Pre-processing (the paper's Atari setting, DQN-style):
 - seeded no-op starts: ``reset(seed)`` plays ``default_rng(seed).integers(1, noop_max + 1)`` raw NOOP frames
   (1..30) before the first observation, so different seeds start in different states;
 - options: ``episodic_life`` (losing a life ends the episode: ``terminated``) and ``clip_rewards`` (rewards
-  become their sign); truncation after ``max_episode_steps`` agent steps.
+  become their sign); truncation after ``max_episode_steps`` agent steps. With ``episodic_life`` the next
+  training episode continues the same game (:meth:`Atari.continue_episode`, EfficientZero's
+  ``EpisodicLifeEnv``): one NOOP step, then a fresh stack of the new frame; the step count runs on, so the
+  move limit bounds the whole game.
 
 Observation: uint8 ``[frame_stack * 3, frame_size, frame_size]`` = ``[12, 96, 96]`` in 0..255, oldest frame
 first, RGB channels inside each frame (channel ``3 * k + c`` is colour ``c`` of frame ``k``).
@@ -84,6 +87,7 @@ class Atari(Simulator):
         self.num_actions = len(self._actions)
         self.observation_shape = (3 * self.frame_stack, self.frame_size, self.frame_size)
         self.observation_dtype = np.dtype(np.uint8)
+        self.stacked_frames = self.frame_stack
         height, width = self._ale.getScreenDims()
         self._screens = np.zeros((2, height, width, 3), dtype=np.uint8)
         self._snapshot: AtariSnapshot | None = None
@@ -113,7 +117,44 @@ class Atari(Simulator):
         ale = self._ale
         if self._snapshot_is_loaded is not current:
             ale.restoreState(current.ale_state)
-        ale_action = self._actions[int(action)]
+        reward, frame = self._act(self._actions[int(action)])
+        frames = np.concatenate([current.frames[1:], frame[None]])
+        frames.flags.writeable = False
+        lives = ale.lives()
+        terminated = ale.game_over() or (self.episodic_life and lives < current.lives)
+        truncated = current.steps + 1 >= self.max_episode_steps
+        self._snapshot = AtariSnapshot(
+            ale.cloneState(include_rng=True), frames, current.steps + 1, lives, bool(terminated), bool(truncated)
+        )
+        self._snapshot_is_loaded = self._snapshot
+        if self.clip_rewards:
+            reward = float(np.sign(reward))
+        return Transition(self.observe(), float(reward), bool(terminated), bool(truncated))
+
+    def continue_episode(self, snapshot: object) -> tuple[AtariSnapshot, np.ndarray] | None:
+        """With ``episodic_life``, the episode after ``snapshot`` ended by a lost life: the same game after one
+        NOOP step (its reward dropped, as EfficientZero's ``EpisodicLifeEnv.reset``), the frame stack filled
+        with the new frame, the step count kept. ``None`` when the game is over or the move limit is reached."""
+        if not isinstance(snapshot, AtariSnapshot):
+            raise TypeError(f"expected an AtariSnapshot, got {type(snapshot).__name__}")
+        if not (self.episodic_life and snapshot.terminated and not snapshot.truncated):
+            return None
+        ale = self._ale
+        ale.restoreState(snapshot.ale_state)
+        if ale.game_over() or snapshot.steps + 1 >= self.max_episode_steps:
+            self._snapshot_is_loaded = None
+            return None
+        _, frame = self._act(self._actions[0])
+        frames = np.repeat(frame[None], self.frame_stack, axis=0)
+        frames.flags.writeable = False
+        self._snapshot = AtariSnapshot(ale.cloneState(include_rng=True), frames, snapshot.steps + 1, ale.lives(),
+                                       bool(ale.game_over()), False)
+        self._snapshot_is_loaded = self._snapshot
+        return self._snapshot, self.observe()
+
+    def _act(self, ale_action) -> tuple[float, np.ndarray]:
+        """Repeat ``ale_action`` for ``frame_skip`` frames: (summed reward, max-pool of the last two screens)."""
+        ale = self._ale
         reward = 0.0
         captured = 0
         for frame_index in range(self.frame_skip):
@@ -127,19 +168,7 @@ class Atari(Simulator):
             ale.getScreenRGB(self._screens[0])
         if captured < 2:
             self._screens[1] = self._screens[0]
-        frame = self._resize(np.maximum(self._screens[0], self._screens[1]))
-        frames = np.concatenate([current.frames[1:], frame[None]])
-        frames.flags.writeable = False
-        lives = ale.lives()
-        terminated = ale.game_over() or (self.episodic_life and lives < current.lives)
-        truncated = current.steps + 1 >= self.max_episode_steps
-        self._snapshot = AtariSnapshot(
-            ale.cloneState(include_rng=True), frames, current.steps + 1, lives, bool(terminated), bool(truncated)
-        )
-        self._snapshot_is_loaded = self._snapshot
-        if self.clip_rewards:
-            reward = float(np.sign(reward))
-        return Transition(self.observe(), float(reward), bool(terminated), bool(truncated))
+        return reward, self._resize(np.maximum(self._screens[0], self._screens[1]))
 
     def snapshot(self) -> AtariSnapshot:
         return self._current()

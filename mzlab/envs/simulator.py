@@ -60,6 +60,9 @@ class Simulator(abc.ABC):
     discount: float
     observation_dtype: np.dtype = np.dtype(np.float32)
     """float32 for vector observations; uint8 for frames (Atari), which networks scale by 1/255."""
+    stacked_frames: int = 1
+    """Observations are this many frames stacked along axis 0, oldest first, each new observation dropping the
+    oldest frame (Atari: ``frame_stack``); the replay buffer then stores every frame once."""
 
     @abc.abstractmethod
     def reset(self, seed: int) -> np.ndarray:
@@ -80,6 +83,12 @@ class Simulator(abc.ABC):
     @abc.abstractmethod
     def observe(self) -> np.ndarray:
         """Observation of the current state."""
+
+    def continue_episode(self, snapshot: object) -> tuple[object, np.ndarray] | None:
+        """The training episode that follows the ended ``snapshot`` in the same game, as ``(snapshot,
+        observation)``, or ``None`` when a new game must start (the default; Atari with ``episodic_life``
+        continues after a lost life)."""
+        return None
 
     # Batched, pure operations over snapshots -------------------------------------------------------------
 

@@ -45,6 +45,7 @@ class FullyConnectedMuZero(MuZeroNetwork):
         super().__init__()
         self.num_actions = num_actions
         self.support_size = config.support_size
+        self.state_norm = config.state_norm
         full_support = 2 * config.support_size + 1
         hidden = tuple(config.hidden_layers)
         self.representation_net = mlp(observation_size, tuple(config.representation_layers), config.encoding_size)
@@ -55,13 +56,15 @@ class FullyConnectedMuZero(MuZeroNetwork):
 
     def representation(self, observations: torch.Tensor) -> torch.Tensor:
         """``h``: ``observations[B, ...]`` -> scaled latents ``[B, D]``."""
-        return scale_latent(self.representation_net(observations.flatten(1)))
+        latent = self.representation_net(observations.flatten(1))
+        return scale_latent(latent) if self.state_norm else latent
 
     def dynamics(self, latent: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``g``: ``(latent[B, D], actions[B])`` -> (next scaled latent ``[B, D]``, reward logits ``[B, 2S+1]``)."""
         one_hot = torch.nn.functional.one_hot(actions.long(), self.num_actions).to(latent.dtype)
         raw = self.dynamics_state_net(torch.cat([latent, one_hot], dim=1))
-        return scale_latent(raw), self.dynamics_reward_net(raw)  # reward from the unscaled latent, as the reference
+        latent = scale_latent(raw) if self.state_norm else raw
+        return latent, self.dynamics_reward_net(raw)  # reward from the unscaled latent, as the reference
 
     def prediction(self, latent: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``f``: ``latent[B, D]`` -> (policy logits ``[B, A]``, value logits ``[B, 2S+1]``)."""

@@ -11,7 +11,8 @@ one transition, as in MuZero). What is kept:
   ``num_channels`` with a skip connection from the latent, then residual blocks; the reward head (1x1 conv to
   ``reduced_channels``, batch norm, ReLU, a fully connected net) reads the latent before scaling.
 - Prediction ``f``: residual blocks, then policy and value heads built like the reward head.
-- Latents are min-max scaled to [0, 1] per sample (over channels and positions) after ``h`` and each ``g``.
+- Latents are min-max scaled to [0, 1] per sample (over channels and positions) after ``h`` and each ``g``
+  (``network.state_norm``; EfficientZero's Atari agent runs with ``state_norm=False``: no scaling).
 - The last layer of every head starts at zero (uniform policy, value and reward 0), as EfficientZero's
   ``init_zero``. uint8 observations are scaled to [0, 1] by 1/255; float observations are used as given.
 """
@@ -134,6 +135,7 @@ class ResidualMuZero(MuZeroNetwork):
             raise ValueError(f"ResidualMuZero needs observations [..., H, W] with channels, got {observation_shape}")
         self.num_actions = num_actions
         self.support_size = config.support_size
+        self.state_norm = config.state_norm
         self.observation_shape = tuple(observation_shape)
         in_channels = math.prod(observation_shape[:-2])
         height, width = observation_shape[-2:]
@@ -163,10 +165,9 @@ class ResidualMuZero(MuZeroNetwork):
         self.value_head = ConvHead(channels, spatial, reduced_channels, head_layers, full_support, momentum)
         self.policy_head = ConvHead(channels, spatial, reduced_channels, head_layers, num_actions, momentum)
 
-    @staticmethod
-    def _scale(latent: torch.Tensor) -> torch.Tensor:
-        """Min-max scale each sample of ``latent[B, C, H, W]`` to [0, 1] over all its entries."""
-        return scale_latent(latent.flatten(1)).view_as(latent)
+    def _scale(self, latent: torch.Tensor) -> torch.Tensor:
+        """Min-max scale each sample of ``latent[B, C, H, W]`` to [0, 1] over all its entries (if ``state_norm``)."""
+        return scale_latent(latent.flatten(1)).view_as(latent) if self.state_norm else latent
 
     def representation(self, observations: torch.Tensor) -> torch.Tensor:
         """``h``: ``observations[B, *observation_shape]`` (uint8 or float) -> scaled latents ``[B, C, H', W']``."""

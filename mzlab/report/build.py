@@ -10,26 +10,36 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
 
 import pandas as pd
 
+from mzlab.checked_files import read_json_file
 from mzlab.errors import MzlabError
 from mzlab.report.figures import draw_summary
 from mzlab.report.page import Section, esc, json_block, records_table_html, render_page, summary_table_html
 from mzlab.report.tables import VARIANT_COLUMN, SummarySpec, collect_tables, spec_for, summarise, with_variant
 from mzlab.sweep.provenance import software_versions
+from mzlab.sweep.records import record_problem
+from mzlab.sweep.study import read_study_file
 
 __all__ = ["build_report"]
 
 
-def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+def _read_records(study_dir: Path) -> list[dict]:
+    """Every job record of the study; a malformed one is a named error (the report never guesses)."""
+    records = []
+    for path in sorted((study_dir / "jobs").glob("*.json")):
+        record = read_json_file(path, what="job record")
+        problem = record_problem(record)
+        if problem:
+            raise MzlabError(f"job record {str(path)!r} is malformed: {problem}; restore it, or delete it and rerun "
+                             "the sweep to record the job again")
+        records.append(record)
+    return records
 
 
 def _image_html(png: Path, svg: Path, report_dir: Path, *, alt: str, embed: bool) -> str:
@@ -135,8 +145,11 @@ def build_report(study_dir: str | os.PathLike, *, embed_figures: bool = False) -
 
 def _build(study_dir: Path, report_dir: Path, *, embed_figures: bool) -> None:
     """Write the page and everything beside it into ``report_dir`` (a fresh folder)."""
-    study = _read_json(study_dir / "study.json") or {}
-    records = [r for r in (_read_json(p) for p in sorted((study_dir / "jobs").glob("*.json"))) if isinstance(r, dict)]
+    study = read_study_file(study_dir) or {}
+    records = _read_records(study_dir)
+    recorded = {record["job_id"] for record in records}
+    records += [{"job_id": job_id, "kind": "?", "status": "no record"}  # shown, never silently dropped
+                for job_id in study.get("commands", {}) if job_id not in recorded]
     counts = pd.Series([r.get("status", "?") for r in records]).value_counts().to_dict() if records else {}
 
     sections: list[Section] = []
@@ -160,7 +173,7 @@ def _build(study_dir: Path, report_dir: Path, *, embed_figures: bool) -> None:
                                 [f"<details><summary>{len(per_seed)} figures</summary><ul>{links}</ul></details>"]))
 
     runs_dir = study_dir / "runs"
-    configs = {path.parent.relative_to(runs_dir).as_posix(): _read_json(path)
+    configs = {path.parent.relative_to(runs_dir).as_posix(): read_json_file(path, what="config file")
                for path in sorted(runs_dir.glob("**/config.json"))}
     config_section = Section("config", "Configuration")
     config_section.body.append(f"<p>Overrides: <code>{esc(' '.join(study.get('overrides', [])) or 'none')}</code>"
@@ -201,7 +214,7 @@ def _build(study_dir: Path, report_dir: Path, *, embed_figures: bool) -> None:
     sections.append(versions)
 
     seeds = study.get("seeds") or sorted({int(r["job_id"].split(".")[0][5:]) for r in records
-                                          if r.get("job_id", "").startswith("seed-")})
+                                          if re.match(r"^seed-\d+\.", r["job_id"])})
     variant_names = [variant.get("name") for variant in study.get("variants") or []]
     intro = [
         f"<p>Environment <b>{esc(study.get('env', '?'))}</b>; seeds <b>{esc(seeds)}</b>; "

@@ -1,6 +1,13 @@
 """Batched MCTS faithful to MuZero over one model contract (learned network or ground-truth simulator)."""
 
-from mzlab.search.acting import mix_dirichlet, select_action, softmax, visit_policy
+from mzlab.search.acting import (
+    mix_dirichlet,
+    search_actions,
+    search_probabilities,
+    select_action,
+    softmax,
+    visit_policy,
+)
 from mzlab.search.learned_model import LearnedModel
 from mzlab.search.mcts import check_search_config, rollout_values, run_search
 from mzlab.search.output import SearchOutput
@@ -16,6 +23,8 @@ __all__ = [
     "rollout_values",
     "check_search_config",
     "select_action",
+    "search_actions",
+    "search_probabilities",
     "visit_policy",
     "mix_dirichlet",
     "softmax",

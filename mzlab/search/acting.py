@@ -6,7 +6,8 @@ import numpy as np
 
 from mzlab.errors import MzlabError
 
-__all__ = ["visit_policy", "visit_temperature", "select_action", "mix_dirichlet", "softmax"]
+__all__ = ["visit_policy", "visit_temperature", "select_action", "search_actions", "search_probabilities",
+           "mix_dirichlet", "softmax"]
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -54,6 +55,35 @@ def select_action(visit_counts: np.ndarray, temperature: float, rng: np.random.G
     cumulative = policy.cumsum(axis=-1)
     draws = rng.random(len(counts))[:, None] * cumulative[:, -1:]
     return np.minimum((draws >= cumulative).sum(axis=-1), counts.shape[-1] - 1)
+
+
+def search_actions(output, temperature: float, rng: np.random.Generator, greedy: bool = False) -> np.ndarray:
+    """Actions ``[B]`` to play after a search (a :class:`~mzlab.search.output.SearchOutput`).
+
+    pUCT: :func:`select_action` on the root visits (temperature, or greedy). Gumbel: the sequential-halving
+    winner whatever the temperature (its exploration is the root Gumbel noise, drawn when the search's
+    ``add_noise`` is on; greedy acting searches without it), and no random number is drawn here.
+    """
+    if output.action is not None:
+        return np.asarray(output.action).copy()
+    return select_action(output.visit_counts, temperature, rng, greedy=greedy)
+
+
+def search_probabilities(output, temperature: float) -> np.ndarray:
+    """The behaviour policy's action probabilities ``[B, A]`` after a search.
+
+    pUCT: Eq. 1, :func:`visit_policy` of the root visits. Gumbel: temperature 0 (greedy) is a one-hot on the
+    sequential-halving winner, the action greedy acting plays; otherwise the improved policy ``softmax(logits +
+    sigma(completed Q))``, the distribution the agent is trained towards and that the Gumbel winner
+    approximates a sample of (the winner's exact distribution over the Gumbel noise has no closed form).
+    """
+    if output.improved_policy is None:
+        return visit_policy(np.asarray(output.visit_counts), temperature)
+    if temperature == 0:
+        policy = np.zeros(output.improved_policy.shape)
+        policy[np.arange(len(policy)), output.action] = 1.0
+        return policy
+    return np.asarray(output.improved_policy, dtype=np.float64).copy()
 
 
 def mix_dirichlet(prior: np.ndarray, noise: np.ndarray, fraction: float) -> np.ndarray:

@@ -20,10 +20,11 @@ __all__ = ["FastRecurrent", "supports_fast_path"]
 
 
 def supports_fast_path(network: torch.nn.Module) -> bool:
-    """Whether ``network`` is a CPU :class:`FullyConnectedMuZero` with float32 weights."""
+    """Whether ``network`` is a CPU :class:`FullyConnectedMuZero` with float32 weights and min-max scaled
+    latents (the kernel scales them)."""
     from mzlab.networks.fully_connected import FullyConnectedMuZero
 
-    if type(network) is not FullyConnectedMuZero:
+    if type(network) is not FullyConnectedMuZero or not network.state_norm:
         return False
     parameters = list(network.parameters())
     return all(p.device.type == "cpu" and p.dtype == torch.float32 for p in parameters)

@@ -11,6 +11,7 @@ import numpy as np
 from mzlab.config import SearchConfig
 from mzlab.errors import MzlabError
 from mzlab.search.acting import mix_dirichlet, softmax
+from mzlab.search.gumbel import GumbelSelector
 from mzlab.search.output import SearchOutput
 from mzlab.search.selection import IMPLEMENTATION, PSEUDOCODE, select_leaves
 from mzlab.search.tree import StateStore, children_q, expand_and_backup, new_tree, node_paths
@@ -19,6 +20,25 @@ from mzlab.search.types import Model
 __all__ = ["run_search", "rollout_values", "check_search_config"]
 
 _CONVENTIONS = {"implementation": IMPLEMENTATION, "pseudocode": PSEUDOCODE}
+
+
+class PuctSelector:
+    """MuZero's pUCT (Eq. 2) at every node, root included, with the tree-global min-max statistics."""
+
+    def __init__(self, config: SearchConfig, tie_keys: np.ndarray):
+        self.config = config
+        self.convention = _CONVENTIONS[config.q_convention]
+        self.tie_keys = tie_keys
+
+    def select(self, tree, simulation: int, parents: np.ndarray, actions: np.ndarray) -> None:
+        select_leaves(tree.visits, tree.value_sum, tree.reward, tree.discount, tree.children, tree.prior,
+                      tree.min_max, self.config.c1, self.config.c2, self.convention, self.tie_keys, parents, actions)
+
+    def record_leaf(self, node: int, leaf_value: np.ndarray) -> None:
+        pass
+
+    def summary(self, tree) -> tuple[None, None]:
+        return None, None
 
 
 def check_search_config(config: SearchConfig) -> None:
@@ -37,6 +57,14 @@ def check_search_config(config: SearchConfig) -> None:
         raise MzlabError(f"search.rollout_horizon must be >= 1, got {config.rollout_horizon}")
     if not 0.0 <= config.dirichlet_fraction <= 1.0 or config.dirichlet_alpha <= 0:
         raise MzlabError("search.dirichlet_fraction must lie in [0, 1] and search.dirichlet_alpha be > 0")
+    if config.algorithm not in ("puct", "gumbel"):
+        raise MzlabError(f"search.algorithm must be 'puct' or 'gumbel', got {config.algorithm!r}")
+    if config.max_num_considered_actions < 1:
+        raise MzlabError(f"search.max_num_considered_actions must be >= 1, got {config.max_num_considered_actions}")
+    if not (0.0 <= config.gumbel_scale < np.inf and 0.0 <= config.gumbel_c_visit < np.inf
+            and 0.0 < config.gumbel_c_scale < np.inf):
+        raise MzlabError("search.gumbel_scale and search.gumbel_c_visit must be finite and >= 0, "
+                         "search.gumbel_c_scale finite and > 0")
 
 
 def rollout_values(model: Model, state, *, horizon: int, rng: np.random.Generator) -> np.ndarray:
@@ -75,28 +103,43 @@ def run_search(
 ) -> SearchOutput:
     """Search from ``observations[B, ...]`` (and the simulator ``snapshots[B]`` of the same states).
 
-    Random numbers, in this order: Dirichlet noise ``[B, A]`` (when ``config.add_noise``), tie-break keys
-    ``[B, N, A]`` (when ``config.tie_break == "random"``), then per simulation the rollout actions (when
+    ``config.algorithm`` picks the selection rules (a selector with ``select`` / ``record_leaf`` /
+    ``summary``): ``puct`` (:class:`PuctSelector`) or ``gumbel`` (:class:`~mzlab.search.gumbel.GumbelSelector`);
+    the tree, expansion, backup and model calls are shared.
+
+    Random numbers, in this order: pUCT: Dirichlet noise ``[B, A]`` (when ``config.add_noise``), tie-break keys
+    ``[B, N, A]`` (when ``config.tie_break == "random"``); Gumbel: standard Gumbel noise ``[B, A]`` (when
+    ``config.add_noise``; no Dirichlet noise, no tie-break keys); then per simulation the rollout actions (when
     ``config.leaf == "rollout"``). The same ``rng`` state gives the same result.
     """
     check_search_config(config)
     convention = _CONVENTIONS[config.q_convention]
     uniform = config.prior == "uniform"
+    gumbel = config.algorithm == "gumbel"
     num_simulations = config.num_simulations
 
     root = model.root(observations, snapshots)
     logits = np.asarray(root.prior_logits, dtype=np.float64)
     batch, num_actions = logits.shape
-    root_prior = np.full((batch, num_actions), 1.0 / num_actions) if uniform else softmax(logits)
-    if config.add_noise:
-        noise = rng.dirichlet(np.full(num_actions, config.dirichlet_alpha), size=batch)
-        root_prior = mix_dirichlet(root_prior, noise, config.dirichlet_fraction)
+    if uniform:
+        logits = np.zeros_like(logits)
+    root_prior = softmax(logits)
+    if gumbel:
+        noise = rng.gumbel(size=(batch, num_actions)) * config.gumbel_scale if config.add_noise else np.zeros_like(
+            logits)
+        selector = GumbelSelector(logits, noise, np.asarray(root.value, dtype=np.float64), num_simulations + 1,
+                                  config)
+    else:
+        if config.add_noise:
+            noise = rng.dirichlet(np.full(num_actions, config.dirichlet_alpha), size=batch)
+            root_prior = mix_dirichlet(root_prior, noise, config.dirichlet_fraction)
+        if config.tie_break == "random":
+            tie_keys = rng.random((batch, num_simulations + 1, num_actions))
+        else:
+            tie_keys = np.zeros((batch, num_simulations + 1, num_actions))
+        selector = PuctSelector(config, tie_keys)
 
     tree = new_tree(batch, num_simulations + 1, root_prior, float(model.discount))
-    if config.tie_break == "random":
-        tie_keys = rng.random((batch, num_simulations + 1, num_actions))
-    else:
-        tie_keys = np.zeros((batch, num_simulations + 1, num_actions))
     states = StateStore(num_simulations + 1, root.state)
     parents = np.zeros(batch, dtype=np.int64)
     actions = np.zeros(batch, dtype=np.int64)
@@ -104,8 +147,7 @@ def run_search(
     path_rewards = np.zeros((num_simulations, batch))
 
     for simulation in range(num_simulations):
-        select_leaves(tree.visits, tree.value_sum, tree.reward, tree.discount, tree.children, tree.prior,
-                      tree.min_max, config.c1, config.c2, convention, tie_keys, parents, actions)
+        selector.select(tree, simulation, parents, actions)
         output, next_state = model.step(states.gather(parents), actions)
         node = simulation + 1
         states.put(node, next_state)
@@ -113,12 +155,14 @@ def run_search(
             leaf_value = rollout_values(model, next_state, horizon=config.rollout_horizon, rng=rng)
         else:
             leaf_value = np.asarray(output.value, dtype=np.float64)
+        selector.record_leaf(node, leaf_value)
         expand_and_backup(tree.visits, tree.value_sum, tree.reward, tree.discount, tree.prior, tree.children,
                           tree.parent, tree.action, tree.min_max, node, parents, actions,
                           np.asarray(output.reward, dtype=np.float64), np.asarray(output.discount, dtype=np.float64),
                           np.asarray(output.prior_logits, dtype=np.float64), uniform, leaf_value, convention,
                           path_values[simulation], path_rewards[simulation])
 
+    action, improved_policy = selector.summary(tree)
     path_actions, path_lengths = node_paths(tree) if record_paths else (None, None)
     visit_counts = tree.visits[np.arange(batch)[:, None], tree.children[:, 0]] * (tree.children[:, 0] >= 0)
     return SearchOutput(
@@ -128,6 +172,8 @@ def run_search(
         q_values=children_q(tree),
         prior=root_prior,
         model_value=np.asarray(root.value, dtype=np.float64),
+        action=action,
+        improved_policy=improved_policy,
         path_actions=path_actions,
         path_lengths=path_lengths,
         path_values=path_values.T.copy() if record_paths else None,

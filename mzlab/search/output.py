@@ -23,6 +23,11 @@ class SearchOutput:
     """``[B, A]`` float64 root prior the search used (after ``uniform`` and Dirichlet noise)."""
     model_value: np.ndarray
     """``[B]`` float64 the model's own value of the root (network value, or 0)."""
+    action: np.ndarray | None = None
+    """``[B]`` int64, Gumbel search only: the sequential-halving winner, the action to play (``None`` for pUCT,
+    which acts from ``visit_counts``)."""
+    improved_policy: np.ndarray | None = None
+    """``[B, A]`` float64, Gumbel search only: ``softmax(logits + sigma(completed Q))`` at the root."""
     path_actions: np.ndarray | None = None
     """``[B, S, L]`` int64 when recorded (``L`` the deepest path): simulation ``i`` of root ``b`` took the
     actions ``path_actions[b, i, :path_lengths[b, i]]`` from the root to the node it expanded; -1 pads."""
@@ -34,6 +39,11 @@ class SearchOutput:
     path_rewards: np.ndarray | None = None
     """``[B, S]`` float64 when recorded: the reward part alone, ``Σ_i (Π_{j<i} d_j) r_i`` along each path (the
     model's predicted k-step return, paper Eq. 4, for a learned model)."""
+
+    @property
+    def policy_target(self) -> np.ndarray:
+        """``[B, A]`` the policy training target: the improved policy (Gumbel) or the visit distribution (pUCT)."""
+        return self.visit_distribution if self.improved_policy is None else self.improved_policy
 
     def paths(self, root: int) -> list[tuple[int, ...]]:
         """Action sequences of every simulation of ``root`` (one tuple per simulation, in order)."""

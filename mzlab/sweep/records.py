@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from mzlab.atomic_files import write_bytes_atomic
+from mzlab.checked_files import checksum_problem, with_checksum
 
-__all__ = ["JobRecord", "STATUSES", "write_json_atomic", "read_record", "write_record", "record_path", "log_path"]
+__all__ = ["JobRecord", "STATUSES", "write_json_atomic", "read_record", "record_problem", "write_record", "record_path",
+           "log_path"]
 
 STATUSES = ("pending", "running", "done", "failed", "skipped")
 """``running`` left behind by a killed sweep is treated like ``pending`` on the next run."""
@@ -63,13 +65,37 @@ def read_record(study_dir: Path, job_id: str) -> JobRecord | None:
     path = record_path(study_dir, job_id)
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
+        return None
+    if record_problem(payload) or payload["job_id"] != job_id:
         return None
     known = {f.name for f in fields(JobRecord)}
-    if not isinstance(payload, dict) or "job_id" not in payload or "kind" not in payload:
-        return None
     return JobRecord(**{key: value for key, value in payload.items() if key in known})
 
 
+_OPTIONAL_NUMBER = (int, float, type(None))
+_FIELD_TYPES = {"job_id": str, "kind": str, "status": str, "attempts": int, "spec_hash": str, "depends_on": list,
+                "log": str, "error": (str, type(None)), "started_at": _OPTIONAL_NUMBER,
+                "finished_at": _OPTIONAL_NUMBER, "seconds": _OPTIONAL_NUMBER, "host": (str, type(None))}
+
+
+def record_problem(payload: Any) -> str:
+    """What makes ``payload`` not a job record ('' when it is one)."""
+    if not isinstance(payload, dict):
+        return "not a JSON object"
+    if checksum_problem(payload):
+        return checksum_problem(payload)
+    for key in ("job_id", "kind"):
+        if key not in payload:
+            return f"no {key!r}"
+    for key, kinds in _FIELD_TYPES.items():
+        value = payload.get(key)
+        if key in payload and (not isinstance(value, kinds) or isinstance(value, bool)):
+            return f"{key!r} is {value!r}"
+    if payload.get("status", "pending") not in STATUSES:
+        return f"'status' is {payload['status']!r}, not one of {', '.join(STATUSES)}"
+    return ""
+
+
 def write_record(study_dir: Path, record: JobRecord) -> None:
-    write_json_atomic(record_path(study_dir, record.job_id), asdict(record))
+    write_json_atomic(record_path(study_dir, record.job_id), with_checksum(asdict(record)))

@@ -9,6 +9,7 @@ from pathlib import Path
 from mzlab.errors import MzlabError
 from mzlab.sweep.executors import make_executor
 from mzlab.sweep.runner import SweepSummary, run_jobs
+from mzlab.sweep.seeds import MAX_SEEDS
 from mzlab.sweep.study import StudyPlan, resolve_analyses, study_jobs, write_study_file
 from mzlab.sweep.variants import check_variant_configs, parse_variants
 
@@ -52,12 +53,7 @@ def run_sweep(
         raise MzlabError("--train-gpus/--analysis-gpus: must be 0 or more")
     if retries < 0:
         raise MzlabError(f"--retries: must be 0 or more, got {retries}")
-    from mzlab.envs.generic_preset import experiment_preset
-
-    try:
-        experiment_preset(env)
-    except MzlabError as error:
-        raise MzlabError(f"--env: {error}") from None
+    _check_training_configs(env, seeds, overrides)
     names = resolve_analyses(analyses if isinstance(analyses, str) else ",".join(analyses) or "none")
     parsed_variants = parse_variants(variants)
     if parsed_variants:
@@ -72,3 +68,25 @@ def run_sweep(
     runner = make_executor(executor, max_workers=max_workers, ray_address=ray_address)
     write_study_file(study_dir, plan, jobs=jobs, command=command, executor=executor)
     return run_jobs(jobs, study_dir, executor=runner, retries=retries, progress=progress)
+
+
+def _check_training_configs(env: str, seeds: Sequence[int], overrides: Sequence[str]) -> None:
+    """Every seed's training config, validated before anything is written: a bad ``--set`` fails here in one
+    line instead of failing every job and binding the study to the bad value."""
+    import dataclasses
+
+    from mzlab.config_io import apply_overrides, validate
+    from mzlab.envs.generic_preset import experiment_preset
+
+    try:
+        base = experiment_preset(env)  # a paper preset or the generic gym: preset
+    except MzlabError as error:
+        raise MzlabError(f"--env: {error}") from None
+    if len(seeds) > MAX_SEEDS:
+        raise MzlabError(f"--seeds: {len(seeds)} seeds given; a study holds at most {MAX_SEEDS}")
+    try:
+        configured = apply_overrides(base, list(overrides))
+        for seed in seeds:
+            validate(dataclasses.replace(configured, seed=int(seed)))
+    except MzlabError as error:
+        raise MzlabError(f"--set: {error}") from None

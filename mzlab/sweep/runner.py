@@ -24,7 +24,7 @@ from mzlab.errors import MzlabError
 from mzlab.progress import Progress
 from mzlab.sweep.executors import WorkerDied
 from mzlab.sweep.jobs import Job, check_graph, job_spec
-from mzlab.sweep.records import JobRecord, read_record, write_json_atomic, write_record
+from mzlab.sweep.records import JobRecord, read_record, record_path, write_json_atomic, write_record
 
 __all__ = ["run_jobs", "SweepSummary", "study_lock"]
 
@@ -129,6 +129,9 @@ def run_jobs(
     records: dict[str, JobRecord] = {}
     for job in jobs:
         old = read_record(study_dir, job.job_id)
+        if old is None and record_path(study_dir, job.job_id).exists():
+            print(f"mzlab: job record {str(record_path(study_dir, job.job_id))!r} is unreadable; the job runs again "
+                  "(a finished job's rerun reuses its results)", file=sys.stderr)
         if old is not None and old.status == "done" and old.spec_hash == job.spec_hash:
             records[job.job_id] = old
             status[job.job_id] = "done"

@@ -15,12 +15,12 @@ With variants (:mod:`mzlab.sweep.variants`) the runs and analyses of variant NAM
 
 from __future__ import annotations
 
-import json
 import shlex
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mzlab.checked_files import checksum_problem, read_json_file, with_checksum
 from mzlab.errors import MzlabError
 from mzlab.sweep.jobs import Job
 from mzlab.sweep.provenance import software_versions
@@ -137,16 +137,39 @@ def job_command(job: Job, study_dir: str) -> str:
 
 
 def read_study_file(study_dir: str | Path) -> dict | None:
+    """The study file, or None when there is none; an unreadable one is a named error, never ignored."""
     path = Path(study_dir) / "study.json"
     if not path.exists():
         return None
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as error:
-        raise MzlabError(f"{path}: not valid JSON ({error.msg}); move it away to start a new study") from error
-    if not isinstance(payload, dict):
-        raise MzlabError(f"{path}: expected a JSON object")
+        payload = read_json_file(path, what="study file")
+    except MzlabError as error:
+        raise MzlabError(f"{error}; restore it, or move it away to start a new study") from None
+    problem = _study_file_problem(payload)
+    if problem:
+        raise MzlabError(f"study file {str(path)!r} is corrupted: {problem}; restore it, or move it away to start "
+                         "a new study")
     return payload
+
+
+_STUDY_FIELD_TYPES = {"env": str, "overrides": list, "quick": bool, "analysis_options": list, "seeds": list,
+                      "analyses": list, "sweeps": list, "commands": dict, "versions": dict, "created": str}
+
+
+def _study_file_problem(payload) -> str:
+    if not isinstance(payload, dict):
+        return "expected a JSON object"
+    if checksum_problem(payload):
+        return checksum_problem(payload)
+    missing = [key for key in ("env", "overrides", "quick") if key not in payload]
+    if missing:
+        return f"it has no {missing[0]!r}"
+    for key, kind in _STUDY_FIELD_TYPES.items():
+        if key in payload and not isinstance(payload[key], kind):
+            return f"{key!r} is a {type(payload[key]).__name__}, expected a {kind.__name__}"
+    if "seeds" in payload and not all(isinstance(s, int) and not isinstance(s, bool) for s in payload["seeds"]):
+        return "'seeds' must list integers"
+    return ""
 
 
 def write_study_file(study_dir: str | Path, plan: StudyPlan, *, jobs: list[Job], command: str | None,
@@ -163,7 +186,7 @@ def write_study_file(study_dir: str | Path, plan: StudyPlan, *, jobs: list[Job],
         stored = {key: old.get(key, [] if key == "variants" else None) for key in identity}
         if stored != identity:
             changed = next(key for key in identity if stored[key] != identity[key])
-            raise MzlabError(f"{study_dir}: the study was made with {changed}={stored[changed]!r}, not "
+            raise MzlabError(f"{study_dir / 'study.json'}: the study was made with {changed}={stored[changed]!r}, not "
                              f"{identity[changed]!r}; use a new --out directory")
     payload = dict(old or {}, **identity)
     payload["seeds"] = sorted(set(payload.get("seeds", [])) | set(plan.seeds))
@@ -177,5 +200,6 @@ def write_study_file(study_dir: str | Path, plan: StudyPlan, *, jobs: list[Job],
     commands = payload.setdefault("commands", {})
     for job in jobs:
         commands[job.job_id] = job_command(job, str(study_dir))
+    payload = with_checksum(payload)
     write_json_atomic(study_dir / "study.json", payload)
     return payload

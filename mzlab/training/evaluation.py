@@ -19,7 +19,7 @@ from mzlab.config import ExperimentConfig
 from mzlab.envs.registry import make_simulator, scoring_env_config
 from mzlab.envs.simulator import Simulator
 from mzlab.errors import MzlabError
-from mzlab.search.acting import select_action, softmax, visit_temperature
+from mzlab.search.acting import search_actions, softmax, visit_temperature
 from mzlab.search.learned_model import LearnedModel
 from mzlab.search.mcts import run_search
 
@@ -70,7 +70,7 @@ def evaluate_network(
             if policy == "mcts":
                 search = run_search(model, observations[index], config=search_config, rng=rng,
                                     snapshots=snapshots[index])
-                chosen = select_action(search.visit_counts, temperature, rng, greedy=greedy)
+                chosen = search_actions(search, temperature, rng, greedy=greedy)
             else:
                 logits = model.root(observations[index]).prior_logits
                 if greedy:

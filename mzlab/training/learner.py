@@ -1,8 +1,9 @@
 """The learner: one optimiser step of the training objective (MuZero's unrolled loss by default) per batch.
 
 Adam (or SGD with momentum) with L2 weight decay, learning rate ``lr0 * rate ** (step / decay_steps)``
-(exponential decay, set before every step). Returns new priorities ``|v_pred - z|`` for every unrolled
-position. The optimiser state round-trips through flat tensors (safetensors-friendly, no pickle).
+(exponential decay, set before every step; optionally after a linear warm-up and in whole decay periods as
+EfficientZero), optional clipping of the gradient norm. Returns new priorities ``|v_pred - z|`` for every
+unrolled position. The optimiser state round-trips through flat tensors (safetensors-friendly, no pickle).
 """
 
 from __future__ import annotations
@@ -19,9 +20,15 @@ from mzlab.training.replay import Batch
 __all__ = ["Learner", "learning_rate"]
 
 
-def learning_rate(step: int, *, initial: float, decay_rate: float, decay_steps: int) -> float:
-    """``initial * decay_rate ** (step / decay_steps)``."""
-    return initial * decay_rate ** (step / decay_steps)
+def learning_rate(step: int, *, initial: float, decay_rate: float, decay_steps: int, warmup_steps: int = 0,
+                  staircase: bool = False) -> float:
+    """``initial * step / warmup_steps`` during the warm-up, then ``initial * decay_rate ** (s / decay_steps)``
+    with ``s = step - warmup_steps`` (``floor(s / decay_steps)`` with ``staircase``, EfficientZero's
+    ``adjust_lr``). Without warm-up and staircase: ``initial * decay_rate ** (step / decay_steps)``."""
+    if step < warmup_steps:
+        return initial * step / warmup_steps
+    periods = (step - warmup_steps) / decay_steps
+    return initial * decay_rate ** (int(periods) if staircase else periods)
 
 
 class Learner:
@@ -57,7 +64,8 @@ class Learner:
     def current_learning_rate(self) -> float:
         training = self.config.training
         return learning_rate(self.step, initial=training.learning_rate, decay_rate=training.lr_decay_rate,
-                             decay_steps=training.lr_decay_steps)
+                             decay_steps=training.lr_decay_steps, warmup_steps=training.lr_warmup_steps,
+                             staircase=training.lr_decay_style == "staircase")
 
     def train_step(self, batch: Batch) -> tuple[dict[str, float], np.ndarray]:
         """One optimiser step on ``batch``; returns ``(metrics, new priorities [B, K+1])``."""
@@ -69,6 +77,9 @@ class Learner:
         output = self.objective(self.network, TrainingBatch.from_replay(batch, self.device), self.config)
         self.optimizer.zero_grad(set_to_none=True)
         output.total.backward()
+        if self.config.training.max_grad_norm > 0:
+            parameters = [p for group in self.optimizer.param_groups for p in group["params"]]
+            torch.nn.utils.clip_grad_norm_(parameters, self.config.training.max_grad_norm)
         self.optimizer.step()
         self.step += 1
         priorities = np.abs(output.predicted_values.cpu().numpy() - batch.target_values)

@@ -33,9 +33,10 @@ def require_wandb():
 class TrainingLoggers:
     """TensorBoard writer plus, when ``wandb_project`` is given, a W&B run (resumed by the run's hash id)."""
 
-    def __init__(self, run: RunDirectory, config: ExperimentConfig, *, step: int, wandb_project: str | None = None):
+    def __init__(self, run: RunDirectory, config: ExperimentConfig, *, step: int, wandb_project: str | None = None,
+                 purge_step: int | None = None):
         settings = config_to_dict(config)
-        self._tensorboard = _tensorboard_writer(run)
+        self._tensorboard = _tensorboard_writer(run, purge_step=purge_step)
         self._tensorboard.add_text("config", "```json\n" + json.dumps(settings, indent=2) + "\n```", step)
         self._wandb_run = None
         if wandb_project:
@@ -68,9 +69,11 @@ class _NullWriter:
         pass
 
 
-def _tensorboard_writer(run: RunDirectory):
+def _tensorboard_writer(run: RunDirectory, *, purge_step: int | None):
+    """Event writer; after a resume from step T, ``purge_step=T+1`` makes TensorBoard drop the killed run's
+    points after T, so a resumed run shows no duplicated points."""
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:  # pragma: no cover - tensorboard is a dependency
         return _NullWriter()
-    return SummaryWriter(log_dir=str(run.tensorboard_dir))
+    return SummaryWriter(log_dir=str(run.tensorboard_dir), purge_step=purge_step)

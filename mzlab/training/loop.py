@@ -5,14 +5,18 @@ One process. Self-play plays one move of all ``num_actors`` games whenever the l
 otherwise the learner takes a step. Everything is counted, not timed, so the same seed and config give the
 same run on CPU. Every ``checkpoint_interval`` learner steps (and at step 0 and at the end) a checkpoint is
 added to the run directory's history: weights (the objective's extra heads under ``objective.``), trainer
-state (optimiser, RNG states, counters) and the replay buffer (``replay/step_XXXXXXXX.npz``, only the newest
-kept). A rerun resumes from the newest complete
-checkpoint; games in flight at that moment are dropped and the actors restart from fresh seeds.
+state (optimiser, RNG states, counters) and the replay buffer (``replay/step_XXXXXXXX.npz``, its size and
+sha256 in the checkpoint's metadata; the buffers of the two newest checkpoints are kept, an older one is
+deleted only once a newer checkpoint is complete). A rerun resumes from the newest checkpoint that is fully
+resumable (weights, trainer state and buffer all verified), saying so in one line when it has to fall back;
+games in flight at that moment are dropped and the actors restart from fresh seeds.
 """
 
 from __future__ import annotations
 
 import io
+import shutil
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +25,7 @@ import numpy as np
 import torch
 
 from mzlab.atomic_files import write_bytes_atomic
+from mzlab.checked_files import file_digest, read_verified_bytes
 from mzlab.config import ExperimentConfig
 from mzlab.envs.registry import make_simulator
 from mzlab.errors import MzlabError
@@ -32,11 +37,14 @@ from mzlab.search.acting import visit_temperature
 from mzlab.search.learned_model import LearnedModel
 from mzlab.training.learner import Learner
 from mzlab.training.loggers import TrainingLoggers
-from mzlab.training.reanalyse import reanalyse_batch
+from mzlab.training.reanalyse import TargetNetwork, reanalyse_batch
 from mzlab.training.replay import ReplayBuffer
 from mzlab.training.self_play import SelfPlay
 
-__all__ = ["Trainer", "resolve_device", "replay_path"]
+__all__ = ["Trainer", "resolve_device", "replay_path", "REPLAY_FILES_KEPT"]
+
+REPLAY_FILES_KEPT = 2
+"""Replay buffers kept: the newest checkpoints' (one to resume from, one to fall back to)."""
 
 
 def resolve_device(name: str) -> torch.device:
@@ -74,10 +82,15 @@ class Trainer:
         self.network.to(self.device)
         self.learner = Learner(self.network, config)
         self.model = LearnedModel(self.network, discount=config.env.discount, device=self.device)
+        interval = config.replay.target_network_interval
+        self.target = TargetNetwork(self.network, interval) if interval > 0 else None
+        self.reanalyse_model = self.model if self.target is None else LearnedModel(
+            self.target.network, discount=config.env.discount, device=self.device)
         first_observation = self.simulator.reset(0)
         self.buffer = ReplayBuffer(config.replay, observation_shape=self.simulator.observation_shape,
                                    observation_dtype=np.asarray(first_observation).dtype,
-                                   num_actions=self.simulator.num_actions, discount=config.env.discount)
+                                   num_actions=self.simulator.num_actions, discount=config.env.discount,
+                                   frame_stack=self.simulator.stacked_frames)
         self.self_play: SelfPlay | None = None
         self.env_steps = 0
         self.games = 0
@@ -107,44 +120,99 @@ class Trainer:
         path.parent.mkdir(exist_ok=True)
         data = io.BytesIO()
         self.buffer.save(data)
-        write_bytes_atomic(path, data.getvalue())
+        payload = data.getvalue()
+        write_bytes_atomic(path, payload)
         self.run_dir.save_checkpoint(
             step, self.network, env_steps=self.env_steps, trainer_state=self._trainer_state(),
             objective_weights=self.learner.objective.state_dict(),
             extra={"games": self.games, "wall_seconds": round(self.wall_seconds, 3),
-                   "replay_file": str(path.relative_to(self.run_dir.path))},
+                   "replay_file": str(path.relative_to(self.run_dir.path)), "replay": file_digest(payload)},
         )
-        for old in path.parent.glob("step_*.npz"):  # only the newest complete checkpoint's buffer is needed
-            if old != path:
+        # the checkpoint is complete now; only then are buffers older than the newest few deleted
+        kept = {replay_path(self.run_dir, s).name for s in self.run_dir.checkpoint_steps()[-REPLAY_FILES_KEPT:]}
+        for old in path.parent.glob("step_*.npz"):
+            if old.name not in kept:
                 old.unlink(missing_ok=True)
 
     def resume(self) -> int | None:
-        """Load the newest complete checkpoint of the run directory, if any; returns its step."""
-        step = self.run_dir.latest_checkpoint_step()
-        if step is None:
-            return None
-        weights, _ = self.run_dir.load_checkpoint(step, device=self.device)
-        network_weights, objective_weights = split_objective_weights(weights)
-        self.network.load_state_dict(network_weights)
-        self.learner.objective.load_state_dict(objective_weights)
+        """Load the newest fully resumable checkpoint of the run directory, if any; returns its step.
+
+        A newer checkpoint that cannot be resumed (damaged or missing weights, trainer state or replay buffer)
+        is reported in one line on stderr and moved, with every checkpoint after the one resumed, to
+        ``checkpoints/superseded/`` (the rerun writes those steps again). When no checkpoint can be resumed,
+        MzlabError names the newest one's problem.
+        """
+        steps = self.run_dir.checkpoint_steps()
+        failures: list[tuple[int, MzlabError]] = []
+        for step in reversed(steps):
+            try:
+                self._load_checkpoint(step)
+            except MzlabError as error:
+                failures.append((step, error))
+                continue
+            self.run_dir.verify_metrics(step)  # damaged metrics are named, never carried into new checkpoints
+            if failures:
+                moved = self._set_aside([s for s in steps if s > step], step)
+                newest, reason = failures[0]
+                print(f"mzlab: checkpoint {newest} of {str(self.run_dir.path)!r} cannot be resumed ({reason}); "
+                      f"resuming from checkpoint {step}, the later ones moved to {str(moved)!r}", file=sys.stderr)
+            self.run_dir.discard_metrics_after(step)
+            self.resumed_from = step
+            return step
+        if failures:
+            newest, reason = failures[0]
+            raise MzlabError(f"no checkpoint of {str(self.run_dir.path)!r} can be resumed; the newest, "
+                             f"{newest}: {reason}")
+        return None
+
+    def _load_checkpoint(self, step: int) -> None:
+        """Restore network, optimiser, RNGs, counters and replay buffer of checkpoint ``step`` (all verified)."""
+        weights, metadata = self.run_dir.load_checkpoint(step, device=self.device)
         state = self.run_dir.load_trainer_state(step)
         if state is None:
             raise MzlabError(f"checkpoint {step} in {str(self.run_dir.checkpoint_dir)!r} has no trainer state to "
                              "resume from")
-        self.learner.load_optimizer_tensors(state["optimizer"])
-        torch.set_rng_state(state["torch_rng"])
-        for rng, rng_state in zip((self.self_play_rng, self.replay_rng, self.reanalyse_rng), state["numpy_rngs"],
-                                  strict=True):
-            rng.bit_generator.state = rng_state
-        self.env_steps, self.games = int(state["env_steps"]), int(state["games"])
-        self.wall_seconds = float(state["wall_seconds"])
         path = replay_path(self.run_dir, step)
-        if not path.is_file():
-            raise MzlabError(f"replay buffer file {str(path)!r} of checkpoint {step} is missing; cannot resume")
-        self.buffer.load(path)
-        self.run_dir.discard_metrics_after(step)
-        self.resumed_from = step
-        return step
+        digest = metadata.get("extra", {}).get("replay")
+        metadata_file = str(self.run_dir.checkpoint_dir / f"step_{step:08d}.json")
+        if isinstance(digest, dict):
+            replay = read_verified_bytes(path, what="replay buffer file", size=digest.get("size"),
+                                         sha256=digest.get("sha256"), recorded_in=metadata_file)
+        elif path.is_file():  # written before checkpoints recorded the buffer's checksum
+            replay = path.read_bytes()
+        else:
+            raise MzlabError(f"replay buffer file {str(path)!r} of checkpoint {step} is missing")
+        try:
+            network_weights, objective_weights = split_objective_weights(weights)
+            self.network.load_state_dict(network_weights)
+            self.learner.objective.load_state_dict(objective_weights)
+            self.learner.load_optimizer_tensors(state["optimizer"])
+            torch.set_rng_state(state["torch_rng"])
+            for rng, rng_state in zip((self.self_play_rng, self.replay_rng, self.reanalyse_rng),
+                                      state["numpy_rngs"], strict=True):
+                rng.bit_generator.state = rng_state
+            self.env_steps, self.games = int(state["env_steps"]), int(state["games"])
+            self.wall_seconds = float(state["wall_seconds"])
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as error:
+            message = " ".join(str(error).split())[:200]
+            raise MzlabError(f"trainer state of checkpoint {metadata_file!r} does not fit this run "
+                             f"({type(error).__name__}: {message})") from None
+        self.buffer.load(io.BytesIO(replay), name=str(path))
+
+    def _set_aside(self, steps: list[int], resumed: int) -> Path:
+        """Move the files of checkpoints ``steps`` (newer than ``resumed``) out of the history."""
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        target = self.run_dir.checkpoint_dir / "superseded" / f"resumed-from-{resumed:08d}-at-{stamp}"
+        target.mkdir(parents=True, exist_ok=True)
+        for step in steps:
+            stem = f"step_{step:08d}"
+            # metadata first: from then on the checkpoint no longer counts, whatever happens to the rest
+            for name in (f"{stem}.json", f"{stem}.safetensors", f"{stem}.state.safetensors"):
+                if (self.run_dir.checkpoint_dir / name).exists():
+                    shutil.move(str(self.run_dir.checkpoint_dir / name), str(target / name))
+            if replay_path(self.run_dir, step).exists():
+                shutil.move(str(replay_path(self.run_dir, step)), str(target / f"{stem}.npz"))
+        return target
 
     # ---------------------------------------------------------------------------------------------- running
 
@@ -158,10 +226,14 @@ class Trainer:
         self._recent_returns.extend(game.episode_return for game in finished)
 
     def _train_step(self) -> None:
-        batch = self.buffer.sample(self.config.training.batch_size, self.replay_rng, fields=self.learner.batch_fields)
+        training = self.config.training
+        beta = self.buffer.priority_beta(self.learner.step, training.training_steps)
+        batch = self.buffer.sample(training.batch_size, self.replay_rng, beta=beta, fields=self.learner.batch_fields)
         if self.config.replay.reanalyse_fraction > 0:
             self.network.eval()
-            batch = reanalyse_batch(batch, self.buffer, self.model, search_config=self.config.search,
+            if self.target is not None:
+                self.target.update(self.learner.step, self.network)
+            batch = reanalyse_batch(batch, self.buffer, self.reanalyse_model, search_config=self.config.search,
                                     fraction=self.config.replay.reanalyse_fraction,
                                     td_steps=self.config.replay.td_steps, rng=self.reanalyse_rng,
                                     mode=self.config.replay.reanalyse_mode)
@@ -187,7 +259,8 @@ class Trainer:
         interval = training.checkpoint_interval
         log_interval = interval // 10 if interval % 10 == 0 else interval
         loggers = TrainingLoggers(self.run_dir, self.config, step=self.learner.step,
-                                  wandb_project=self.wandb_project)
+                                  wandb_project=self.wandb_project,
+                                  purge_step=None if self.resumed_from is None else self.resumed_from + 1)
         if self.resumed_from is None and self.learner.step == 0:
             self.save_checkpoint()
         bar = Progress(total, initial=self.learner.step, enabled=self.progress, unit="step",

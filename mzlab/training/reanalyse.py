@@ -6,7 +6,11 @@ For a ``reanalyse_fraction`` of the positions of a sampled batch, by ``replay.re
   bootstrap values ``nu_{t+k+n}`` become the latest network's value ``f(h(o_{t+k+n}))``, no search;
 - ``search`` (MuZero Reanalyse): the latest network re-runs the search (without exploration noise) at the
   unrolled positions ``t + k`` (new ``nu`` and visit distribution ``pi``) and at their bootstrap positions
-  ``t + k + n`` (new ``nu``).
+  ``t + k + n`` (new ``nu``);
+- ``policy_search`` (EfficientZero): ``nu_{t+k+n}`` as ``network_value``, and a new search with root noise as
+  in self-play at ``t + k`` for a new ``pi`` only.
+
+The network may be the latest one or a :class:`TargetNetwork` (``replay.target_network_interval``).
 
 The new values are written back into the buffer (so the n-step value targets of those games are recomputed)
 and the batch's targets are gathered again.
@@ -14,16 +18,40 @@ and the batch's targets are gathered again.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import numpy as np
+import torch
 
 from mzlab.config import SearchConfig
 from mzlab.search.mcts import run_search
 from mzlab.search.types import Model
 from mzlab.training.replay import Batch, ReplayBuffer
 
-__all__ = ["reanalyse_batch"]
+__all__ = ["reanalyse_batch", "TargetNetwork"]
+
+
+class TargetNetwork:
+    """A frozen copy of a network for reanalysis, refreshed every ``interval`` learner steps to the weights the
+    network had one interval before (EfficientZero ``core/train.py``: at every multiple of
+    ``target_model_interval`` the target takes ``recent_weights``, then ``recent_weights`` becomes the current
+    weights), so the target lags ``interval`` to ``2 * interval`` steps behind."""
+
+    def __init__(self, network: torch.nn.Module, interval: int):
+        self.interval = interval
+        self.network = copy.deepcopy(network).eval()
+        self._recent = _weights(network)
+
+    def update(self, step: int, network: torch.nn.Module) -> None:
+        """Call before learner step ``step`` (the learner's step counter)."""
+        if step % self.interval == 0:
+            self.network.load_state_dict(self._recent)
+            self._recent = _weights(network)
+
+
+def _weights(network: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {name: tensor.detach().clone() for name, tensor in network.state_dict().items()}
 
 
 def reanalyse_batch(
@@ -53,12 +81,21 @@ def reanalyse_batch(
             buffer.refresh(ids, np.asarray(model.root(buffer.observations_at(ids)).value))
         fresh = buffer.gather(batch.position_ids[:, 0], rng, weights=batch.weights)
         return dataclasses.replace(fresh, actions=batch.actions, unroll_observations=batch.unroll_observations)
+    if mode == "policy_search":
+        ids = np.unique(bootstrap)
+        if len(ids):
+            buffer.refresh(ids, np.asarray(model.root(buffer.observations_at(ids)).value))
+        ids = np.unique(unrolled)
+        search = run_search(model, buffer.observations_at(ids), config=search_config, rng=rng)
+        buffer.refresh(ids, None, search.visit_distribution)
+        fresh = buffer.gather(batch.position_ids[:, 0], rng, weights=batch.weights)
+        return dataclasses.replace(fresh, actions=batch.actions, unroll_observations=batch.unroll_observations)
     ids = np.unique(np.concatenate([unrolled, bootstrap]))
     search = run_search(model, buffer.observations_at(ids), config=dataclasses.replace(search_config, add_noise=False),
                         rng=rng)
     with_policy = np.isin(ids, unrolled)
     buffer.refresh(ids[~with_policy], search.root_value[~with_policy])
-    buffer.refresh(ids[with_policy], search.root_value[with_policy], search.visit_distribution[with_policy])
+    buffer.refresh(ids[with_policy], search.root_value[with_policy], search.policy_target[with_policy])
     fresh = buffer.gather(batch.position_ids[:, 0], rng, weights=batch.weights)
     # same moves (keeps the random ones past the end); observations do not change
     return dataclasses.replace(fresh, actions=batch.actions, unroll_observations=batch.unroll_observations)

@@ -4,12 +4,18 @@ Every stored move lives in flat, growable numpy arrays, addressed by a *global p
 grows; the live region is the games still in the buffer, oldest evicted first (capacity in ``games`` or in
 ``transitions``). MuZero's loss reads only the first observation of an unroll, so sampling gathers ``[B]``
 observations plus small scalar targets, all vectorised; an objective that needs the observation of every
-unroll step asks for the ``unroll_observations`` field (``[B, K+1, ...]``). The buffer saves itself as plain
-``.npz`` arrays (loaded with ``allow_pickle=False``).
+unroll step asks for the ``unroll_observations`` field (``[B, K+1, ...]``). Observations made of
+``frame_stack`` stacked frames (Atari) are stored one frame per position plus the older frames of each game's
+first observation (:mod:`mzlab.training.frames`) and re-stacked when read: 4x less memory, the same bytes.
+With a capacity in transitions the arrays are allocated once at 10% above it (pages become resident as rows
+are written) and compacted in place. The buffer saves itself as plain ``.npz`` arrays (loaded with
+``allow_pickle=False``).
 """
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from collections import deque
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -20,6 +26,7 @@ import numpy as np
 
 from mzlab.config import ReplayConfig
 from mzlab.errors import MzlabError
+from mzlab.training.frames import frame_shape, split_stacked, stack_frames
 from mzlab.training.targets import n_step_value_targets, unroll_indices
 
 __all__ = ["Batch", "ReplayBuffer", "PRIORITY_EPSILON", "OPTIONAL_FIELDS"]
@@ -29,6 +36,12 @@ OPTIONAL_FIELDS = ("unroll_observations",)
 
 PRIORITY_EPSILON = 1e-6
 """Floor added to every priority so that no stored position has probability 0."""
+
+CAPACITY_SLACK = 1.1
+"""With ``capacity_unit = transitions`` the arrays hold at most this many times the capacity (plus one game)."""
+
+_COMPACT_CHUNK = 4096
+"""Rows moved at a time by the in-place compaction (bounds its temporary memory)."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +82,18 @@ class ReplayBuffer:
         observation_dtype: np.dtype | type,
         num_actions: int,
         discount: float,
+        frame_stack: int = 1,
     ):
+        """``frame_stack``: observations are that many frames stacked along axis 0, each move shifting in one new
+        frame (a simulator's ``stacked_frames``); every frame is then stored once."""
         self.config = config
         self.num_actions = num_actions
         self.discount = discount
         self.observation_shape = tuple(observation_shape)
-        self._arrays = _empty_arrays(0, self.observation_shape, np.dtype(observation_dtype), num_actions)
+        self.frame_stack = int(frame_stack)
+        self._frame_shape = frame_shape(self.observation_shape, self.frame_stack)
+        self._prefixes: dict[int, np.ndarray] = {}  # game start id -> older frames of its first observation
+        self._arrays = _empty_arrays(0, self._frame_shape, np.dtype(observation_dtype), num_actions)
         self._base = 0  # global id of physical row 0
         self._low = 0  # first live global id
         self._high = 0  # one past the last live global id
@@ -98,6 +117,14 @@ class ReplayBuffer:
         if length == 0:
             return
         targets = n_step_value_targets(rewards, root_values, discount=self.discount, td_steps=self.config.td_steps)
+        observations = np.asarray(observations)
+        if self.frame_stack > 1:
+            observations, self._prefixes[self._high] = split_stacked(observations, self.frame_stack)
+        if self.config.new_priority == "max":
+            live = self._arrays["scores"][self._low - self._base:self._high - self._base]
+            scores = np.full(length, live.max() if len(live) else 1.0)
+        else:
+            scores = (np.abs(np.asarray(root_values) - targets) + PRIORITY_EPSILON) ** self.config.priority_alpha
         self._reserve(length)
         rows = slice(self._high - self._base, self._high - self._base + length)
         a = self._arrays
@@ -107,7 +134,7 @@ class ReplayBuffer:
         a["root_values"][rows] = root_values
         a["policies"][rows] = policies
         a["value_targets"][rows] = targets
-        a["scores"][rows] = (np.abs(np.asarray(root_values) - targets) + PRIORITY_EPSILON) ** self.config.priority_alpha
+        a["scores"][rows] = scores
         a["game_start"][rows] = self._high
         a["game_length"][rows] = length
         self._games.append((self._high, length))
@@ -122,6 +149,7 @@ class ReplayBuffer:
             len(self._games) > self.config.capacity if by_games else self.num_transitions > self.config.capacity
         ):
             start, length = self._games.popleft()
+            self._prefixes.pop(start, None)
             self._low = start + length
 
     def _reserve(self, length: int) -> None:
@@ -129,13 +157,27 @@ class ReplayBuffer:
         capacity = len(self._arrays["actions"])
         if self._high - self._base + length <= capacity:
             return
-        new_capacity = max(2 * (used + length), 1024) if used + length > capacity // 2 else capacity
-        fresh = _empty_arrays(new_capacity, self.observation_shape, self._arrays["observations"].dtype,
-                              self.num_actions)
-        live = slice(self._low - self._base, self._high - self._base)
-        for name in _FIELDS:
-            fresh[name][:used] = self._arrays[name][live]
-        self._arrays = fresh
+        needed = used + length
+        if self.config.capacity_unit == "transitions":
+            # the bounded size at once: zeroed pages cost memory only once written, and no growth copies
+            grown = max(needed, int(CAPACITY_SLACK * self.config.capacity) + length)
+            keep = needed <= capacity
+        else:
+            grown = max(2 * needed, 1024)
+            keep = needed <= capacity // 2
+        if keep:  # move the live rows to the front, in place
+            shift = self._low - self._base
+            for name in _FIELDS:
+                array = self._arrays[name]
+                for begin in range(0, used, _COMPACT_CHUNK):
+                    end = min(begin + _COMPACT_CHUNK, used)
+                    array[begin:end] = array[shift + begin:shift + end]
+        else:
+            fresh = _empty_arrays(grown, self._frame_shape, self._arrays["observations"].dtype, self.num_actions)
+            live = slice(self._low - self._base, self._high - self._base)
+            for name in _FIELDS:
+                fresh[name][:used] = self._arrays[name][live]
+            self._arrays = fresh
         self._base = self._low
 
     # Reading ----------------------------------------------------------------------------------------------
@@ -148,11 +190,35 @@ class ReplayBuffer:
     def num_transitions(self) -> int:
         return self._high - self._low
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the stored arrays (allocated rows included) and the frame prefixes."""
+        return sum(array.nbytes for array in self._arrays.values()) + sum(p.nbytes for p in self._prefixes.values())
+
     def _rows(self, ids: np.ndarray) -> np.ndarray:
         return np.asarray(ids) - self._base
 
-    def sample(self, batch_size: int, rng: np.random.Generator, *, fields: Collection[str] = ()) -> Batch:
-        """Sample ``batch_size`` positions (prioritised if configured) with their unrolled targets.
+    def _observations(self, ids: np.ndarray) -> np.ndarray:
+        """Observations ``[N, *observation_shape]`` of the live positions ``ids[N]`` (re-stacked frames)."""
+        rows = self._rows(ids)
+        frames = self._arrays["observations"]
+        if self.frame_stack == 1:
+            return frames[rows]
+        starts = self._arrays["game_start"][rows]
+        return stack_frames(frames, rows, np.asarray(ids) - starts, self._prefixes, starts, self.frame_stack)
+
+    def priority_beta(self, training_step: int, training_steps: int) -> float:
+        """Importance-weight exponent at ``training_step``: ``replay.priority_beta`` (``constant``) or rising
+        linearly from it to 1 at ``training_steps`` (``linear``, EfficientZero's ``LinearSchedule``)."""
+        beta = self.config.priority_beta
+        if self.config.priority_beta_schedule == "linear":
+            beta += min(training_step / max(training_steps, 1), 1.0) * (1.0 - beta)
+        return beta
+
+    def sample(self, batch_size: int, rng: np.random.Generator, *, beta: float | None = None,
+               fields: Collection[str] = ()) -> Batch:
+        """Sample ``batch_size`` positions (prioritised if configured) with their unrolled targets; ``beta``
+        overrides ``replay.priority_beta`` (see :meth:`priority_beta`).
 
         ``fields``: optional extra fields of :class:`Batch` to fill (``{"unroll_observations"}``)."""
         if self.num_transitions == 0:
@@ -165,7 +231,8 @@ class ReplayBuffer:
             cumulative = np.cumsum(scores)
             picks = np.searchsorted(cumulative, rng.random(batch_size) * cumulative[-1], side="right")
             picks = np.minimum(picks, count - 1)
-            weights = (count * scores[picks] / cumulative[-1]) ** (-config.priority_beta)
+            beta = config.priority_beta if beta is None else beta
+            weights = (count * scores[picks] / cumulative[-1]) ** (-beta)
             weights = weights / weights.max()
         else:
             picks = rng.integers(0, count, size=batch_size)
@@ -196,7 +263,7 @@ class ReplayBuffer:
         random_actions = rng.integers(0, self.num_actions, size=(len(ids), K))
         actions = np.where(previous_inside[:, 1:], a["actions"][previous_rows[:, 1:]], random_actions)
         return Batch(
-            observations=a["observations"][rows],
+            observations=self._observations(ids),
             actions=actions.astype(np.int64),
             target_values=values.astype(np.float32),
             target_rewards=rewards.astype(np.float32),
@@ -210,7 +277,8 @@ class ReplayBuffer:
 
     def _unroll_observations(self, unroll_rows: np.ndarray, inside: np.ndarray) -> np.ndarray:
         """``[B, K+1, ...]`` stored observations of the unrolled positions, zeros past the game's last move."""
-        observations = self._arrays["observations"][unroll_rows]
+        observations = self._observations(unroll_rows.reshape(-1) + self._base).reshape(
+            *unroll_rows.shape, *self.observation_shape)
         observations[~inside] = 0
         return observations
 
@@ -231,10 +299,11 @@ class ReplayBuffer:
 
     def observations_at(self, ids: np.ndarray) -> np.ndarray:
         """Stored observations ``[N, ...]`` of the live global position ``ids[N]``."""
-        return self._arrays["observations"][self._rows(ids)]
+        return self._observations(np.asarray(ids))
 
-    def refresh(self, ids: np.ndarray, root_values: np.ndarray, policies: np.ndarray | None = None) -> None:
-        """Reanalyse: replace ``nu`` (and ``pi``) at live, distinct ``ids[N]`` and update the value targets.
+    def refresh(self, ids: np.ndarray, root_values: np.ndarray | None, policies: np.ndarray | None = None) -> None:
+        """Reanalyse: replace ``nu`` (and ``pi``) at live, distinct ``ids[N]`` and update the value targets
+        (``root_values=None``: only ``pi``).
 
         ``nu_p`` enters only the target of position ``p - n`` of the same game (``z_{p-n}`` bootstraps from it
         with weight ``gamma^n``), so each target moves by ``gamma^n (nu_new - nu_old)``: exact, and O(N).
@@ -242,6 +311,9 @@ class ReplayBuffer:
         keep = ids >= self._low
         ids = np.asarray(ids)[keep]
         rows = self._rows(ids)
+        if root_values is None:  # policies only
+            self._arrays["policies"][rows] = policies[keep]
+            return
         new_values = np.asarray(root_values, dtype=np.float64)[keep]
         delta = new_values - self._arrays["root_values"][rows]
         self._arrays["root_values"][rows] = new_values
@@ -263,35 +335,97 @@ class ReplayBuffer:
         games = np.array(list(self._games), dtype=np.int64).reshape(-1, 2)
         games[:, 0] -= self._low
         counters = np.array([self.num_games_added, self.num_transitions_added], dtype=np.int64)
+        arrays["frame_stack"] = np.array([self.frame_stack], dtype=np.int64)
+        if self.frame_stack > 1:  # observations hold the newest frames; each game's older first frames:
+            arrays["prefix_frames"] = np.stack([self._prefixes[start] for start, _ in self._games]) if self._games \
+                else np.zeros((0, self.frame_stack - 1, *self._frame_shape), self._arrays["observations"].dtype)
         if isinstance(path, str | Path):
             with open(path, "wb") as handle:
                 np.savez(handle, games=games, counters=counters, **arrays)
         else:
             np.savez(path, games=games, counters=counters, **arrays)
 
-    def load(self, path: Path) -> None:
-        """Replace the contents by a buffer written by :meth:`save`."""
+    def load(self, source: Path | BinaryIO, *, name: str | None = None) -> None:
+        """Replace the contents by a buffer written by :meth:`save` (a path or a binary file object; ``name``
+        names it in errors). Files written before frames were stored once (full observations, no
+        ``frame_stack`` array) load too: their observations are split into frames. A file that is not such a
+        buffer (truncated, not a zip, arrays that do not fit together or this buffer's shapes) is a one-line
+        :class:`MzlabError`; the buffer is then unchanged."""
+        where = f"replay buffer file {name or str(source)!r}"
         try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {name: data[name] for name in _FIELDS}
+            with np.load(source, allow_pickle=False) as data:
+                arrays = {field: data[field] for field in _FIELDS}
                 games = data["games"]
                 counters = data["counters"]
-        except (OSError, ValueError, KeyError) as error:
-            raise MzlabError(f"replay buffer file {path} is unreadable or corrupted: {error}") from error
+                stored_stack = int(data["frame_stack"][0]) if "frame_stack" in data.files else None
+                prefix_frames = data["prefix_frames"] if "prefix_frames" in data.files else None
+        except (OSError, ValueError, KeyError, IndexError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+            raise MzlabError(f"{where} is unreadable or corrupted: {type(error).__name__}: "
+                             f"{' '.join(str(error).split())[:200]}") from None
+        if stored_stack is not None and stored_stack != self.frame_stack:
+            raise MzlabError(f"{where} stores observations of {stored_stack} stacked frame(s); this run's "
+                             f"environment stacks {self.frame_stack}")
+        old_layout = stored_stack is None and self.frame_stack > 1  # older file: full stacked observations
+        problem = self._inconsistency(arrays, games, counters,
+                                      self.observation_shape if old_layout else self._frame_shape)
+        if problem:
+            raise MzlabError(f"{where} is corrupted: {problem}")
+        games = [(int(start), int(length)) for start, length in games]
+        prefixes: dict[int, np.ndarray] = {}
+        observations = arrays["observations"]
+        if old_layout:
+            frames = np.empty((len(observations), *self._frame_shape), dtype=observations.dtype)
+            for start, length in games:
+                frames[start:start + length], prefixes[start] = split_stacked(observations[start:start + length],
+                                                                              self.frame_stack)
+            arrays["observations"] = frames
+        elif self.frame_stack > 1:
+            if prefix_frames is None or len(prefix_frames) != len(games):
+                raise MzlabError(f"{where} is corrupted: frame prefixes missing or incomplete")
+            prefixes = {start: prefix_frames[index] for index, (start, _) in enumerate(games)}
         count = len(arrays["actions"])
-        self._arrays = _empty_arrays(max(count, 1024), self.observation_shape, arrays["observations"].dtype,
+        self._arrays = _empty_arrays(max(count, 1024), self._frame_shape, arrays["observations"].dtype,
                                      self.num_actions)
-        for name in _FIELDS:
-            self._arrays[name][:count] = arrays[name]
+        for field in _FIELDS:
+            self._arrays[field][:count] = arrays[field]
         self._base, self._low, self._high = 0, 0, count
-        self._games = deque((int(start), int(length)) for start, length in games)
+        self._games = deque(games)
+        self._prefixes = prefixes
         self.num_games_added, self.num_transitions_added = (int(c) for c in counters)
 
+    def _inconsistency(self, arrays: dict[str, np.ndarray], games: np.ndarray, counters: np.ndarray,
+                       observation_shape: tuple[int, ...]) -> str:
+        """What is wrong with loaded arrays ('' when they form a buffer whose stored observations have
+        ``observation_shape``)."""
+        count = len(arrays["actions"])
+        if any(array.ndim == 0 or len(array) != count for array in arrays.values()):
+            return "its arrays have different lengths"
+        if arrays["observations"].shape[1:] != observation_shape:
+            return f"observations of shape {arrays['observations'].shape[1:]}, expected {observation_shape}"
+        if arrays["policies"].shape[1:] != (self.num_actions,):
+            return f"policies over {arrays['policies'].shape[1:]} actions, expected {self.num_actions}"
+        if any(not np.issubdtype(array.dtype, np.number) for array in (*arrays.values(), games, counters)):
+            return "it holds non-numeric arrays"
+        if games.ndim != 2 or games.shape[1:] != (2,) or counters.shape != (2,) or (counters < 0).any():
+            return "its game table or counters are malformed"
+        starts, lengths = games[:, 0], games[:, 1]
+        if len(games) and ((lengths < 1).any() or starts[0] != 0 or (starts[1:] != (starts + lengths)[:-1]).any()
+                           or int(lengths.sum()) != count):
+            return "its game offsets do not tile the stored moves"
+        if len(games) == 0 and count:
+            return "it stores moves but no games"
+        if (arrays["game_start"] != np.repeat(starts, lengths)).any() or \
+                (arrays["game_length"] != np.repeat(lengths, lengths)).any():
+            return "the per-move game offsets disagree with its game table"
+        if count and ((arrays["actions"] < 0).any() or (arrays["actions"] >= self.num_actions).any()):
+            return f"actions outside 0..{self.num_actions - 1}"
+        return ""
 
-def _empty_arrays(capacity: int, observation_shape: tuple[int, ...], observation_dtype: np.dtype,
+
+def _empty_arrays(capacity: int, frame_shape: tuple[int, ...], observation_dtype: np.dtype,
                   num_actions: int) -> dict[str, np.ndarray]:
     return {
-        "observations": np.zeros((capacity, *observation_shape), dtype=observation_dtype),
+        "observations": np.zeros((capacity, *frame_shape), dtype=observation_dtype),  # newest frames
         "actions": np.zeros(capacity, dtype=np.int64),
         "rewards": np.zeros(capacity, dtype=np.float32),
         "root_values": np.zeros(capacity, dtype=np.float32),

@@ -2,9 +2,12 @@
 
 Each move: one :func:`~mzlab.search.mcts.run_search` over the ``[B]`` current observations (Dirichlet noise at
 the roots as configured), actions drawn from the root visits with the visit temperature of the current
-training step (paper Eq. 1), one batched simulator step. Finished games (terminated, truncated or at
+training step (paper Eq. 1), one batched simulator step. With ``search.algorithm = gumbel`` the action is the
+sequential-halving winner (exploration from the root Gumbel noise, no temperature) and the stored policy is the
+search's improved policy. Finished games (terminated, truncated or at
 ``env.max_episode_steps``) go to the replay buffer with their observations, actions, rewards, root visit
-distributions and root values; their actor restarts from a fresh seed drawn from the self-play generator.
+distributions and root values; their actor restarts from a fresh seed drawn from the self-play generator, or
+continues the same game when the simulator says so (``continue_episode``: Atari's episodic life).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import numpy as np
 
 from mzlab.config import ExperimentConfig
 from mzlab.envs.simulator import Simulator
-from mzlab.search.acting import select_action, visit_temperature
+from mzlab.search.acting import search_actions, visit_temperature
 from mzlab.search.mcts import run_search
 from mzlab.search.types import Model
 from mzlab.training.replay import ReplayBuffer
@@ -66,7 +69,7 @@ class SelfPlay:
         search = run_search(model, self.observations, config=self.config.search, rng=self.rng,
                             snapshots=self.snapshots)
         temperature = visit_temperature(training_step, self.config.training)
-        actions = select_action(search.visit_counts, temperature, self.rng)
+        actions = search_actions(search, temperature, self.rng)
         step = self.simulator.step_snapshots(self.snapshots, actions)
         self.num_env_steps += self.num_actors
         finished: list[FinishedGame] = []
@@ -77,7 +80,7 @@ class SelfPlay:
             trajectory.actions.append(actions[actor])
             trajectory.rewards.append(step.rewards[actor])
             trajectory.root_values.append(search.root_value[actor])
-            trajectory.policies.append(search.visit_distribution[actor])
+            trajectory.policies.append(search.policy_target[actor])
             if step.terminated[actor] or step.truncated[actor] or len(trajectory.actions) >= limit:
                 rewards = np.asarray(trajectory.rewards, dtype=np.float64)
                 buffer.add_game(np.stack(trajectory.observations), np.asarray(trajectory.actions), rewards,
@@ -87,13 +90,21 @@ class SelfPlay:
         self.snapshots = step.snapshots
         self.observations = step.observations
         if done_actors:
-            done = np.asarray(done_actors)
             # fresh arrays: the stored rows keep referring to this move's arrays, and a simulator may share memory
             self.snapshots = self.snapshots.copy()
             self.observations = self.observations.copy()
-            snapshots, observations = self.simulator.reset_snapshots(self._new_seeds(len(done)))
-            self.snapshots[done] = snapshots
-            self.observations[done] = observations
+            fresh = []
+            for actor in done_actors:
+                continued = self.simulator.continue_episode(self.snapshots[actor])
+                if continued is None:
+                    fresh.append(actor)
+                else:
+                    self.snapshots[actor], self.observations[actor] = continued
+            if fresh:
+                done = np.asarray(fresh)
+                snapshots, observations = self.simulator.reset_snapshots(self._new_seeds(len(done)))
+                self.snapshots[done] = snapshots
+                self.observations[done] = observations
             for actor in done_actors:
                 self._trajectories[actor] = _Trajectory()
         return finished

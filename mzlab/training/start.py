@@ -32,13 +32,13 @@ def train_run(
         require_wandb()  # refuse before anything is written
     if config is None:
         config = RunDirectory.open(run_dir).config
-    run = RunDirectory.create_or_resume(run_dir, config)
-    try:
-        trainer = Trainer(run.config, run, progress=progress, wandb_project=wandb_project)
-        trainer.resume()
-        summary = trainer.run(max_steps=max_steps)
-    except BaseException:
-        run.discard_if_unstarted()
-        raise
+    with RunDirectory.create_or_resume(run_dir, config) as run:  # holds the run's writer lock
+        try:
+            trainer = Trainer(run.config, run, progress=progress, wandb_project=wandb_project)
+            trainer.resume()
+            summary = trainer.run(max_steps=max_steps)
+        except BaseException:
+            run.discard_if_unstarted()
+            raise
     summary["run_dir"] = str(run.path)
     return summary
