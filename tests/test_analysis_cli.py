@@ -20,7 +20,9 @@ COLUMNS = {
     "sequence-rank": ["step", "state_index", "sequence", "rank", "probability", "true_return", "predicted_return",
                       "error"],
     "cross-step": ["model_step", "policy_step", "horizon", "policy_error", "mean_sequence_error"],
-    "search-prior": ["step", "prior", "num_simulations", "path_error", "tv_distance", "kl_divergence"],
+    "search-prior": ["step", "prior", "leaf", "num_simulations", "path_error", "tv_distance", "kl_divergence",
+                     "mean_depth"],
+    "search-prior-depth": ["step", "prior", "leaf", "num_simulations", "depth", "path_error", "path_fraction"],
     "planning": ["step", "model", "prior", "leaf", "num_simulations", "episode", "return"],
 }
 
@@ -70,6 +72,9 @@ def test_all_experiments_quick_write_tables_and_figures_then_reuse_them(cartpole
     assert ranks.groupby(["step", "state_index"]).size().eq(8).all()  # 2^3 sequences in the quick budget
     cross = pd.read_parquet(out / "cross-step.parquet")
     assert set(zip(cross["model_step"], cross["policy_step"], strict=True)) == {(0, 0), (0, 40), (40, 0), (40, 40)}
+    assert sorted(cross["horizon"].unique()) == [1, 2, 3, 5]  # Fig. 5's horizons and Fig. 9's (quick: 5)
+    search = pd.read_parquet(out / "search-prior.parquet")
+    assert set(search["leaf"]) == {"rollout"}  # the paper's Section 4 leaves by default
     capsys.readouterr()
 
     before = value_error.copy()
@@ -87,6 +92,8 @@ def test_all_experiments_quick_write_tables_and_figures_then_reuse_them(cartpole
         (["value-errors"], "unknown experiment 'value-errors'"),
         (["value-error", "--steps", "7"], "has no checkpoint at step 7"),
         (["planning", "--num-states", "0"], "--num-states must be an integer in [1, 1000000]"),
+        (["sequence-rank", "--noise-draws", "0"], "--noise-draws must be an integer in [1, 1000000]"),
+        (["cross-step", "--long-horizon", "-1"], "--long-horizon must be an integer in [0, 1000000]"),
     ],
 )
 def test_invalid_options_give_one_line_errors_and_touch_nothing(cartpole_run, tmp_path, capsys, extra, message):

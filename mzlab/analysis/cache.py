@@ -22,7 +22,7 @@ from mzlab.atomic_files import write_bytes_atomic, write_json_atomic
 
 __all__ = ["ResultCache", "CACHE_VERSION", "cache_key"]
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 """Bumped whenever an experiment's definition changes, so old units are not reused."""
 
 

@@ -1,5 +1,8 @@
 """The model of checkpoint X evaluating the behaviour policy of checkpoint Y of the same run (Figs. 5 and 9).
 
+Fig. 5 uses the horizons up to the unroll steps K; Fig. 9 (Appendix B.1) repeats it at the long horizon 50.
+Both come from one set of sampled sequences of the longest horizon (a prefix of a sample is a sample).
+
 For every pair ``(X, Y)``: states from X's on-policy distribution, action sequences sampled by Y's behaviour
 policy acting in the real environment (Eq. 6), true returns from the simulator and predicted returns from X's
 learned model (Eqs. 3-4), then Def. 2 ``|E G_k - E Ĝ_k|`` and ``E|G_k - Ĝ_k|`` per state and horizon. The
@@ -71,7 +74,7 @@ def run_cross_step(session, steps: list[int] | None = None) -> pd.DataFrame:
                     {x.step: x.learned_model},
                     policies,
                     {x.step: (sample.snapshots, sample.observations)},
-                    horizons=x.options.horizons,
+                    horizons=x.options.cross_step_horizons,
                     num_samples=session.options.num_samples,
                     discount=x.discount,
                     rng_for=lambda model_step, policy_step: session.rng(x, "cross-step", policy_step),

@@ -12,7 +12,7 @@ import numpy as np
 
 from mzlab.analysis.policies import sample_actions
 
-__all__ = ["Episodes", "run_episodes"]
+__all__ = ["Episodes", "run_episodes", "advance"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,18 @@ class Episodes:
     """``[V]`` episode index of each visited state."""
     time: np.ndarray | None
     """``[V]`` time step of each visited state within its episode."""
+
+
+def advance(simulator, index: np.ndarray, actions: np.ndarray, snapshots, observations, returns, lengths,
+            alive) -> None:
+    """Step the running episodes ``index[R]`` by ``actions[R]``, updating the episode arrays in place."""
+    transition = simulator.step_snapshots(snapshots[index], actions)
+    returns[index] += transition.rewards
+    lengths[index] += 1
+    snapshots[index] = transition.snapshots
+    observations[index] = transition.observations
+    done = np.asarray(transition.terminated) | np.asarray(transition.truncated)
+    alive[index[done]] = False
 
 
 def run_episodes(
@@ -61,13 +73,7 @@ def run_episodes(
         if record_states:
             recorded.append((current, current_observations, index, t))
         actions = sample_actions(policy.probabilities(current_observations, current, rng), rng)
-        transition = simulator.step_snapshots(current, actions)
-        returns[index] += transition.rewards
-        lengths[index] += 1
-        snapshots[index] = transition.snapshots
-        observations[index] = transition.observations
-        done = np.asarray(transition.terminated) | np.asarray(transition.truncated)
-        alive[index[done]] = False
+        advance(simulator, index, actions, snapshots, observations, returns, lengths, alive)
         t += 1
         if progress is not None:
             progress(int(alive.sum()))

@@ -4,7 +4,8 @@ A field left ``None`` takes its default from the checkpoint's config at run time
 
 - horizons: ``1..K`` with ``K = replay.num_unroll_steps`` (10, 10, 5), paper Section 3.3;
 - sequence length: the longest ``L`` with ``A^L <= 1024`` (Cart Pole 10, Lunar Lander 5, Breakout 5);
-- planning horizon: ``replay.td_steps`` (50, 30, 5).
+- planning horizon: ``replay.td_steps`` (50, 30, 5);
+- cross-step horizons: those horizons plus the long horizon 50 of Fig. 9 (Appendix B.1).
 
 ``quick`` is a smoke budget: every count is tiny and episodes are capped; its numbers mean nothing.
 """
@@ -60,6 +61,11 @@ class AnalysisOptions:
     noise: str = "auto"
     """Root Dirichlet noise of the sampled behaviour policy: ``auto`` (as the run's ``search.add_noise``), ``on``,
     ``off``. Greedy acting never adds noise (paper A.2); search-prior and planning searches never do."""
+    noise_draws: int = 1
+    """Sequence-rank: root-noise draws averaged into each behaviour probability (1 = one noisy search, the
+    policy that generated the data; M > 1 = the marginal policy over the noise, estimated from M searches)."""
+    long_horizon: int = 50
+    """Cross-step also evaluates this horizon (Fig. 9, Appendix B.1) beside ``horizons`` (Fig. 5); 0 = none."""
     behaviour_simulations: int | None = None
     """Override of the behaviour policy's simulations per move; default the run's ``search.num_simulations``."""
     max_checkpoints: int = 5
@@ -75,6 +81,7 @@ class AnalysisOptions:
             "num-samples": self.num_samples,
             "num-episodes": self.num_episodes,
             "max-checkpoints": self.max_checkpoints,
+            "noise-draws": self.noise_draws,
         }
         optional_positive = {
             "sequence-length": self.sequence_length,
@@ -85,6 +92,9 @@ class AnalysisOptions:
         for name, value in {**positive, **optional_positive}.items():
             if value is not None and not 1 <= value <= MAX_COUNT:
                 raise MzlabError(f"--{name} must be an integer in [1, {MAX_COUNT}], got {value}")
+        if not 0 <= self.long_horizon <= MAX_COUNT:
+            raise MzlabError(f"--long-horizon must be an integer in [0, {MAX_COUNT}] (0 = none), "
+                             f"got {self.long_horizon}")
         if self.horizons is not None:
             if not self.horizons or min(self.horizons) < 1 or max(self.horizons) > MAX_COUNT:
                 raise MzlabError(f"--horizons must be integers in [1, {MAX_COUNT}], got {list(self.horizons)}")
@@ -131,8 +141,11 @@ class AnalysisOptions:
         length = self.sequence_length or default_sequence_length(num_actions)
         if self.quick and self.sequence_length is None:
             length = min(length, QUICK_SEQUENCE_LENGTH)
+        long_horizon = min(self.long_horizon, QUICK_LONG_HORIZON) if self.quick else self.long_horizon
+        cross_step = tuple(sorted(set(int(h) for h in horizons) | ({int(long_horizon)} if long_horizon else set())))
         return ResolvedOptions(
             horizons=tuple(sorted(set(int(h) for h in horizons))),
+            cross_step_horizons=cross_step,
             sequence_length=int(length),
             simulations=tuple(sorted(set(self.simulations or (5, 10, 25, 50, 100)))),
             planning_horizon=int(self.planning_horizon or config.replay.td_steps),
@@ -143,6 +156,8 @@ class AnalysisOptions:
 @dataclass(frozen=True)
 class ResolvedOptions:
     horizons: tuple[int, ...]
+    cross_step_horizons: tuple[int, ...]
+    """``horizons`` plus the long horizon of Fig. 9."""
     sequence_length: int
     simulations: tuple[int, ...]
     planning_horizon: int
@@ -162,6 +177,7 @@ QUICK = {
 }
 """The ``--quick`` budget (each value caps the option; explicit tuples win)."""
 QUICK_HORIZONS = 3
+QUICK_LONG_HORIZON = 5
 MAX_COUNT = 10**6
 """Upper bound of every count option (states, samples, episodes, horizons, ...): beyond it nothing fits."""
 MAX_SIMULATIONS = 10**5

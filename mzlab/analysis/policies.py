@@ -91,12 +91,16 @@ class SearchPolicy:
     sequential-halving winner); see :func:`~mzlab.search.acting.search_probabilities`.
 
     ``search_config`` is a :class:`~mzlab.config.SearchConfig` (its ``add_noise`` decides the root Dirichlet
-    noise). With noise on, the probabilities are those of one noisy search per state, drawn from ``rng``.
+    noise). With noise on, the probabilities are those of one noisy search per state, drawn from ``rng``; with
+    ``noise_draws = M > 1`` they are the mean of Eq. 1 over ``M`` independent noisy searches (a Monte Carlo
+    estimate of the marginal policy ``E_noise[pi(a|s)]``, the probability that the behaviour policy, noise
+    included, takes ``a``). Without noise the search is deterministic and one search is run.
     """
 
     model: object
     search_config: object
     temperature: float
+    noise_draws: int = 1
 
     @property
     def num_actions(self) -> int:
@@ -105,19 +109,26 @@ class SearchPolicy:
     def probabilities(self, observations, snapshots, rng) -> np.ndarray:
         from mzlab.search import run_search
 
-        output = run_search(self.model, observations, config=self.search_config, rng=rng, snapshots=snapshots)
-        return search_probabilities(output, self.temperature)
+        draws = int(self.noise_draws) if self.search_config.add_noise else 1
+        total = None
+        for _ in range(draws):  # one search per draw keeps memory that of a single search
+            output = run_search(self.model, observations, config=self.search_config, rng=rng, snapshots=snapshots)
+            policy = search_probabilities(output, self.temperature)
+            total = policy if total is None else total + policy
+        return total / draws
 
 
-def behaviour_policy(model, config, step: int, *, greedy: bool = False, noise: bool | None = None) -> SearchPolicy:
+def behaviour_policy(model, config, step: int, *, greedy: bool = False, noise: bool | None = None,
+                     noise_draws: int = 1) -> SearchPolicy:
     """MCTS acting as in training at ``step`` of an experiment ``config``.
 
     Sampled (default): temperature from the schedule, root noise as ``config.search.add_noise``. Greedy:
-    temperature 0 and no root noise (paper A.2). ``noise`` overrides either choice.
+    temperature 0 and no root noise (paper A.2). ``noise`` overrides either choice; ``noise_draws`` > 1 gives
+    the marginal policy over that many noise draws (see :class:`SearchPolicy`).
     """
     add_noise = (not greedy) and bool(config.search.add_noise)
     if noise is not None:
         add_noise = bool(noise)
     search = replace(config.search, add_noise=add_noise)
     temperature = 0.0 if greedy else visit_temperature(step, config.training)
-    return SearchPolicy(model, search, temperature)
+    return SearchPolicy(model, search, temperature, noise_draws=noise_draws)

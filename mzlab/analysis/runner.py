@@ -1,6 +1,7 @@
 """Run one experiment (or ``all``) over a session and write its table and figure.
 
-Outputs under ``OUT``: ``<experiment>.parquet`` (the tidy table, ``env`` and ``seed`` on every row),
+Outputs under ``OUT``: ``<experiment>.parquet`` (the tidy table, ``env`` and ``seed`` on every row; search-prior
+also writes ``search-prior-depth.parquet``),
 ``<experiment>.png`` and ``<experiment>.svg`` (drawn from that table only), and ``cache/`` (reused units).
 """
 
@@ -66,9 +67,12 @@ def run_experiment(name: str, session, steps: list[int] | None = None, *, figure
     session.out.mkdir(parents=True, exist_ok=True)
     written: dict[str, list] = {}
     for experiment in names:
-        table = runners[experiment](session, steps)
-        paths = [write_table(table, session.out / f"{experiment}.parquet")]
-        if figures:
-            paths.extend(save_figure(FIGURES[experiment](table), session.out / experiment))
+        result = runners[experiment](session, steps)
+        tables = result if isinstance(result, dict) else {experiment: result}  # search-prior writes two
+        paths = []
+        for name, table in tables.items():
+            paths.append(write_table(table, session.out / f"{name}.parquet"))
+            if figures and name in FIGURES:
+                paths.extend(save_figure(FIGURES[name](table), session.out / name))
         written[experiment] = paths
     return written

@@ -9,7 +9,17 @@ At each sampled state the learned model's MCTS runs with the network's policy pr
   ``p = softmax(f(h(o)))`` (the network's prior, also for the uniform-prior search: how far each search moves
   away from what the prior favours);
 - ``kl_divergence``: ``KL(visits || p) = sum_{a: N(a)>0} N(a)/N log((N(a)/N) / p(a))`` (finite because
-  ``p > 0``; the reverse direction is infinite whenever an action is unvisited).
+  ``p > 0``; the reverse direction is infinite whenever an action is unvisited);
+- ``mean_depth``: the mean depth of the simulated paths.
+
+Leaves are evaluated as in the planning experiment (``--planning-leaves``): ``rollout`` (uniformly random
+actions for ``--planning-horizon`` steps in the learned model, no bootstrap; Section 4's modified MCTS, the
+default) and/or ``value`` (the value network, MuZero's own search).
+
+Error grows with the path's depth (Fig. 3) and the priors explore to different depths, so a second table
+``search-prior-depth`` splits the path error by depth: per state, setting and depth ``d`` from 1 to the
+deepest path of the checkpoint, ``path_error`` = mean Def. 1 over the paths of depth ``d`` (NaN when none)
+and ``path_fraction`` = the share of the state's paths with depth ``d`` (the depth distribution).
 """
 
 from __future__ import annotations
@@ -22,7 +32,10 @@ import pandas as pd
 from mzlab.analysis.returns import predicted_returns, true_returns
 from mzlab.search.acting import softmax
 
-__all__ = ["path_errors", "total_variation", "kl_divergence", "search_prior_frame", "run_search_prior"]
+__all__ = ["path_errors", "total_variation", "kl_divergence", "search_prior_frame", "search_prior_tables",
+           "depth_frame", "run_search_prior"]
+
+SETTING = ["prior", "leaf", "num_simulations", "state_index"]
 
 
 def total_variation(p: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -64,7 +77,34 @@ def path_errors(
     return np.where(path_lengths.reshape(-1) > 0, error, 0.0).reshape(batch, count)
 
 
-def search_prior_frame(
+def search_prior_frame(simulator, model, snapshots, observations, **options) -> pd.DataFrame:
+    """Rows ``(prior, leaf, num_simulations, state_index, path_error, tv_distance, kl_divergence, mean_depth,
+    num_paths)`` (the first table of :func:`search_prior_tables`, same arguments)."""
+    return search_prior_tables(simulator, model, snapshots, observations, **options)[0]
+
+
+def depth_frame(errors: np.ndarray, lengths: np.ndarray, max_depth: int, **constants) -> pd.DataFrame:
+    """Rows ``(*constants, state_index, depth, path_error, path_fraction, num_paths)`` for depths
+    ``1..max_depth`` from per-path ``errors[B, S]`` and depths ``lengths[B, S]``."""
+    batch, count = lengths.shape
+    depths = np.arange(1, max_depth + 1)
+    at_depth = lengths[:, :, None] == depths[None, None, :]  # [B, S, D]
+    paths = at_depth.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        error = np.where(paths > 0, (errors[:, :, None] * at_depth).sum(axis=1) / paths, np.nan)
+    frame = pd.DataFrame({
+        "state_index": np.repeat(np.arange(batch), max_depth),
+        "depth": np.tile(depths, batch),
+        "path_error": error.reshape(-1),
+        "path_fraction": (paths / count).reshape(-1),
+        "num_paths": paths.reshape(-1),
+    })
+    for name, value in reversed(constants.items()):
+        frame.insert(0, name, value)
+    return frame
+
+
+def search_prior_tables(
     simulator,
     model,
     snapshots: np.ndarray,
@@ -75,44 +115,55 @@ def search_prior_frame(
     discount: float,
     rng: np.random.Generator,
     priors=("policy", "uniform"),
-) -> pd.DataFrame:
-    """Rows ``(prior, num_simulations, state_index, path_error, tv_distance, kl_divergence, num_paths)``."""
+    leaves=None,
+    rollout_horizon: int | None = None,
+    max_depth: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-state table and the per-depth table (module docstring) of the searches from ``snapshots[B]``.
+
+    ``leaves`` (default: ``search_config.leaf``) are the leaf evaluations to run, ``rollout_horizon``
+    (default ``search_config.rollout_horizon``) the rollout length; ``max_depth`` (default the deepest path)
+    the last depth of the depth table.
+    """
     from mzlab.search import run_search
 
     reference = softmax(np.asarray(model.root(observations, snapshots).prior_logits))
-    frames = []
-    for prior in priors:
-        for num_simulations in simulations:
-            config = dataclasses.replace(search_config, prior=prior, num_simulations=int(num_simulations),
-                                         add_noise=False)
-            output = run_search(model, observations, config=config, rng=rng, snapshots=snapshots, record_paths=True)
-            errors = path_errors(
-                simulator, model, snapshots, observations, output.path_actions, output.path_lengths, discount=discount
-            )
-            visits = np.asarray(output.policy_target)  # the improved policy for Gumbel search
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "prior": prior,
-                        "num_simulations": int(num_simulations),
-                        "state_index": np.arange(len(observations)),
-                        "path_error": errors.mean(axis=1),
-                        "tv_distance": total_variation(visits, reference),
-                        "kl_divergence": kl_divergence(visits, reference),
-                        "num_paths": errors.shape[1],
-                    }
-                )
-            )
-    return pd.concat(frames, ignore_index=True)
+    horizon = int(rollout_horizon or search_config.rollout_horizon)
+    frames, searches = [], []
+    for leaf in leaves or (search_config.leaf,):
+        for prior in priors:
+            for num_simulations in simulations:
+                config = dataclasses.replace(search_config, prior=prior, leaf=leaf, rollout_horizon=horizon,
+                                             num_simulations=int(num_simulations), add_noise=False)
+                output = run_search(model, observations, config=config, rng=rng, snapshots=snapshots,
+                                    record_paths=True)
+                errors = path_errors(simulator, model, snapshots, observations, output.path_actions,
+                                     output.path_lengths, discount=discount)
+                visits = np.asarray(output.policy_target)  # the improved policy for Gumbel search
+                setting = {"prior": prior, "leaf": leaf, "num_simulations": int(num_simulations)}
+                searches.append((setting, errors, output.path_lengths))
+                frames.append(pd.DataFrame({
+                    **setting,
+                    "state_index": np.arange(len(observations)),
+                    "path_error": errors.mean(axis=1),
+                    "tv_distance": total_variation(visits, reference),
+                    "kl_divergence": kl_divergence(visits, reference),
+                    "mean_depth": output.path_lengths.mean(axis=1),
+                    "num_paths": errors.shape[1],
+                }))
+    deepest = max_depth or max(int(lengths.max()) for _, _, lengths in searches)
+    depths = [depth_frame(errors, lengths, deepest, **setting) for setting, errors, lengths in searches]
+    return pd.concat(frames, ignore_index=True), pd.concat(depths, ignore_index=True)
 
 
-def run_search_prior(session, steps: list[int] | None = None) -> pd.DataFrame:
-    """The search-prior table (Fig. 6) for every run and checkpoint of ``session``."""
+def run_search_prior(session, steps: list[int] | None = None) -> dict[str, pd.DataFrame]:
+    """The search-prior tables (Fig. 6): ``{"search-prior": per state, "search-prior-depth": per depth}`` for
+    every run and checkpoint of ``session``."""
     from mzlab.analysis.session import per_checkpoint
 
     def compute(checkpoint) -> pd.DataFrame:
         states = session.states(checkpoint)
-        frame = search_prior_frame(
+        frame, depths = search_prior_tables(
             checkpoint.simulator,
             checkpoint.learned_model,
             states.snapshots,
@@ -121,10 +172,21 @@ def run_search_prior(session, steps: list[int] | None = None) -> pd.DataFrame:
             simulations=checkpoint.options.simulations,
             discount=checkpoint.discount,
             rng=session.rng(checkpoint, "search-prior"),
+            leaves=session.options.planning_leaves,
+            rollout_horizon=checkpoint.options.planning_horizon,
         )
-        frame.insert(0, "step", checkpoint.step)
-        frame.insert(0, "seed", checkpoint.seed)
-        frame.insert(0, "env", checkpoint.env)
-        return frame
+        # one cached unit holds both tables, told apart by ``table``
+        unit = pd.concat([frame.assign(table="state"), depths.assign(table="depth")], ignore_index=True)
+        for name, value in reversed({**checkpoint.constants(), "step": checkpoint.step}.items()):
+            unit.insert(0, name, value)
+        return unit
 
-    return pd.concat(per_checkpoint(session, "search-prior", steps, compute), ignore_index=True)
+    units = pd.concat(per_checkpoint(session, "search-prior", steps, compute), ignore_index=True)
+    keys = ["env", "seed", "step", *SETTING]
+    state_columns = keys + ["path_error", "tv_distance", "kl_divergence", "mean_depth", "num_paths"]
+    depth_columns = keys[:-1] + ["state_index", "depth", "path_error", "path_fraction", "num_paths"]
+    state = units[units["table"] == "state"][state_columns].reset_index(drop=True)
+    depth = units[units["table"] == "depth"][depth_columns].reset_index(drop=True)
+    state["num_paths"] = state["num_paths"].astype(np.int64)
+    depth = depth.astype({"depth": np.int64, "num_paths": np.int64})
+    return {"search-prior": state, "search-prior-depth": depth}

@@ -5,7 +5,9 @@ environment: level ``i`` holds ``B * A^i`` real states (snapshots), the policy r
 over all of them, and every state is stepped by every action. This yields at once
 
 - Eq. 6 probability ``pi(a_{1:L}|s_t) = prod_i pi(a_i|s_{t+i-1})`` at the real states (uniform after the
-  episode ended, which keeps the probabilities summing to one and changes no return),
+  episode ended, which keeps the probabilities summing to one and changes no return); with root noise,
+  ``pi`` is one noisy search per real state, or with ``--noise-draws M`` the mean over ``M`` noisy searches
+  (the marginal policy),
 - Eq. 3 true return ``G_L``;
 
 the model's prediction ``Ĝ_L`` (Eq. 4) unrolls the same prefix tree in latent space from ``h(o_t)``, and the
@@ -166,7 +168,7 @@ def run_sequence_rank(session, steps: list[int] | None = None) -> pd.DataFrame:
     def compute(checkpoint) -> pd.DataFrame:
         states = session.states(checkpoint)
         length = checkpoint.options.sequence_length
-        policy = checkpoint.behaviour()
+        policy = checkpoint.behaviour(noise_draws=session.options.noise_draws)
         chunk = states_per_chunk(policy.num_actions, length, states.observations[0].nbytes)
         rng = session.rng(checkpoint, "sequence-rank")
         parts = [

@@ -83,10 +83,12 @@ class Checkpoint:
             self._models["true"] = TrueModel(self.simulator, network=self.network, discount=self.discount)
         return self._models["true"]
 
-    def behaviour(self, *, greedy: bool = False) -> SearchPolicy:
-        """MuZero's behaviour policy at this step (MCTS with the learned model, Eq. 1)."""
+    def behaviour(self, *, greedy: bool = False, noise_draws: int = 1) -> SearchPolicy:
+        """MuZero's behaviour policy at this step (MCTS with the learned model, Eq. 1); ``noise_draws`` > 1:
+        its probabilities averaged over that many root-noise draws (the marginal policy)."""
         noise = None if greedy else {"auto": None, "on": True, "off": False}[self.noise]  # greedy: never noise
-        policy = behaviour_policy(self.learned_model, self.config, self.step, greedy=greedy, noise=noise)
+        policy = behaviour_policy(self.learned_model, self.config, self.step, greedy=greedy, noise=noise,
+                                  noise_draws=noise_draws)
         search = dataclasses.replace(policy.search_config, num_simulations=self.options.behaviour_simulations)
         return dataclasses.replace(policy, search_config=search)
 
@@ -119,12 +121,29 @@ class AnalysisSession:
         self._checkpoints: dict[tuple[str, int], Checkpoint] = {}
         self._states: dict[tuple[str, int], StateSample] = {}
         self._simulators: dict[str, object] = {}
+        self._warned: set[str] = set()
 
     def steps(self, run, requested: list[int] | None, *, experiment: str) -> list[int]:
-        """Checkpoint steps of ``run`` to analyse: ``requested`` (each must exist) or evenly spaced defaults."""
+        """Checkpoint steps of ``run`` to analyse: ``requested`` (each must exist) or evenly spaced defaults.
+
+        Defaults come from the steps that every run of the session has, so every step is averaged over the
+        same seeds; steps some runs lack are named on stderr once."""
         steps = run.select_steps(requested)
         if not steps:
             raise MzlabError(f"run directory {str(run.path)!r} has no complete checkpoint to analyse")
+        if requested is None and len(self.runs) > 1:
+            common = set.intersection(*(set(other.select_steps(None)) for other in self.runs))
+            skipped = [step for step in steps if step not in common]
+            if skipped and str(run.path) not in self._warned:
+                import sys
+
+                self._warned.add(str(run.path))
+                print(f"mzlab analyze: {run.path}: steps {skipped} are not in every run; using the "
+                      f"{len(common)} steps all runs have", file=sys.stderr)
+            steps = [step for step in steps if step in common]
+            if not steps:
+                raise MzlabError("--run-dir: the runs share no checkpoint step; pass --steps or runs with "
+                                 "common checkpoints")
         if requested is None and (experiment != "learning-curves" or self.options.quick):
             steps = evenly_spaced(steps, self.options.max_checkpoints)
         return steps

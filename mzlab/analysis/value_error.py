@@ -1,4 +1,5 @@
-"""Value prediction error of a model evaluating a policy (paper Def. 1 and Def. 2, Eqs. 5-7; Figs. 3 and 9).
+"""Value prediction error of a model evaluating a policy (paper Def. 1 and Def. 2, Eqs. 5-7; Fig. 3; the
+cross-step experiment applies the same functions across checkpoints for Figs. 5 and 9).
 
 For every sampled state ``s_t`` the policy acts in the **real** environment for ``L`` steps, ``N`` times
 (Eq. 6: ``pi(a_{1:k}|s_t) = prod_i pi(a_i|s_{t+i-1})``, the policy evaluated at the real states along the
@@ -141,7 +142,7 @@ def value_error_frame(error: PolicyValueError, horizons, **constants) -> pd.Data
 
 
 def run_value_error(session, steps: list[int] | None = None) -> pd.DataFrame:
-    """The value-error table (Fig. 3; Fig. 9 with long ``horizons``) for every run and checkpoint of ``session``."""
+    """The value-error table (Fig. 3) for every run and checkpoint of ``session``."""
     from mzlab.analysis.session import per_checkpoint
 
     def compute(checkpoint) -> pd.DataFrame:

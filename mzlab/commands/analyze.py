@@ -36,7 +36,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=defaults.seed, help="analysis seed (default 0)")
     parser.add_argument("--quick", action="store_true", help="tiny smoke budget (numbers are not meaningful)")
     parser.add_argument("--horizons", type=int, nargs="+", metavar="K",
-                        help="evaluation horizons (default 1..K, K = unroll steps; Fig. 9: e.g. 50)")
+                        help="evaluation horizons of value-error (Fig. 3) and cross-step (Fig. 5) "
+                        "(default 1..K, K = unroll steps)")
+    parser.add_argument("--long-horizon", type=int, default=defaults.long_horizon, metavar="H",
+                        help="cross-step also evaluates this horizon: Fig. 9, Appendix B.1 "
+                        f"(default {defaults.long_horizon}; 0 = none)")
     parser.add_argument("--num-samples", type=int, default=defaults.num_samples,
                         help=f"Monte Carlo sequences per state for Def. 2 (default {defaults.num_samples})")
     parser.add_argument("--sequence-length", type=int,
@@ -46,13 +50,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-episode-steps", type=int, help="cap on analysis episode length (default: the env's)")
     parser.add_argument("--simulations", type=int, nargs="+", metavar="N",
                         help="simulation counts for search-prior and planning (default 5 10 25 50 100)")
-    parser.add_argument("--planning-horizon", type=int, help="leaf rollout length (default: the run's td_steps)")
+    parser.add_argument("--planning-horizon", type=int,
+                        help="leaf rollout length of planning and search-prior (default: the run's td_steps)")
     parser.add_argument("--planning-leaves", nargs="+", default=list(defaults.planning_leaves),
-                        help="planning leaf evaluations: rollout and/or value (default rollout)")
+                        help="leaf evaluations of planning and search-prior: rollout and/or value "
+                        "(default rollout, the paper's Section 4)")
     parser.add_argument("--behaviour-simulations", type=int,
                         help="simulations per move of the behaviour policy (default: the run's)")
     parser.add_argument("--noise", default=defaults.noise,
                         help="root noise of the sampled behaviour policy: auto (default: the run's setting), on, off")
+    parser.add_argument("--noise-draws", type=int, default=defaults.noise_draws, metavar="M",
+                        help="sequence-rank: average each behaviour probability over M root-noise draws "
+                        "(the marginal policy; default 1 = one noisy search)")
     parser.add_argument("--max-checkpoints", type=int, default=defaults.max_checkpoints,
                         help=f"checkpoints per run when --steps is not given (default {defaults.max_checkpoints})")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
@@ -76,6 +85,8 @@ def options_from_args(args: argparse.Namespace) -> AnalysisOptions:
         planning_horizon=args.planning_horizon,
         planning_leaves=tuple(args.planning_leaves),
         noise=args.noise,
+        noise_draws=args.noise_draws,
+        long_horizon=args.long_horizon,
         behaviour_simulations=args.behaviour_simulations,
         max_checkpoints=args.max_checkpoints,
         quick=args.quick,

@@ -42,6 +42,39 @@ def initial_state(seed: int) -> np.ndarray:
     return rng.uniform(low=-0.05, high=0.05, size=(4,))
 
 
+def _rollout_kernel(snapshots, actions, discount, max_steps, out):
+    """``out[r]`` = discounted reward sum of ``actions[:, r]`` from ``snapshots[r]`` (reward 1 per live step,
+    the discount product set to 0 once the episode ends), with :meth:`CartPole.step_snapshots`'s arithmetic."""
+    horizon, rows = actions.shape
+    for r in range(rows):
+        x, x_dot, theta, theta_dot, steps = snapshots[r, 0], snapshots[r, 1], snapshots[r, 2], snapshots[r, 3], \
+            snapshots[r, 4]
+        ended = snapshots[r, 5] != 0 or snapshots[r, 6] != 0
+        total = 0.0
+        running = 1.0
+        for h in range(horizon):
+            if ended:
+                break
+            force = FORCE_MAG if actions[h, r] == 1 else -FORCE_MAG
+            costheta = math.cos(theta)
+            sintheta = math.sin(theta)
+            temp = (force + POLEMASS_LENGTH * (theta_dot * theta_dot) * sintheta) / TOTAL_MASS
+            thetaacc = (GRAVITY * sintheta - costheta * temp) / (
+                LENGTH * (4.0 / 3.0 - MASS_POLE * (costheta * costheta) / TOTAL_MASS))
+            xacc = temp - POLEMASS_LENGTH * thetaacc * costheta / TOTAL_MASS
+            x, x_dot, theta, theta_dot = x + TAU * x_dot, x_dot + TAU * xacc, theta + TAU * theta_dot, \
+                theta_dot + TAU * thetaacc
+            steps += 1.0
+            total += running
+            terminated = x < -X_THRESHOLD or x > X_THRESHOLD or theta < -THETA_THRESHOLD or theta > THETA_THRESHOLD
+            ended = terminated or steps >= max_steps
+            running = 0.0 if ended else running * discount
+        out[r] = total
+
+
+_rollout_compiled = None
+
+
 class CartPole(Simulator):
     """Vectorised ``CartPole-v1``; snapshots are float64 rows ``[7]`` (see module docstring)."""
 
@@ -98,6 +131,20 @@ class CartPole(Simulator):
         rewards = (~ended).astype(np.float64)
         observations = following[:4].T.astype(np.float32, order="C")
         return BatchTransition(np.ascontiguousarray(following.T), observations, rewards, terminated, truncated)
+
+    def rollout_returns(self, snapshots: np.ndarray, actions: np.ndarray, *, discount: float) -> np.ndarray:
+        """``[R]`` ``Σ_h (Π_{j<h} d_j) r_h`` of ``actions[H, R]`` from ``snapshots[R, 7]`` in one compiled loop,
+        ``d_j`` = ``discount`` while the episode runs and 0 from the step that ends it (the ground-truth model's
+        random-rollout leaf values; equal to stepping with :meth:`step_snapshots` H times)."""
+        global _rollout_compiled
+        if _rollout_compiled is None:
+            from mzlab.search.jit import njit
+
+            _rollout_compiled = njit(_rollout_kernel)
+        out = np.empty(actions.shape[1])
+        _rollout_compiled(np.ascontiguousarray(snapshots, dtype=np.float64), np.ascontiguousarray(actions, np.int64),
+                          float(discount), float(self.max_episode_steps), out)
+        return out
 
     def observe_snapshots(self, snapshots: np.ndarray) -> np.ndarray:
         """Observations ``[B, 4]`` float32 of ``snapshots[B, 7]``."""

@@ -2,7 +2,7 @@
 
 Public API::
 
-    build_report(study_dir, *, embed_figures=False) -> Path     # STUDY/report/index.html
+    build_report(study_dir | [study_dir, ...], *, embed_figures=False, out=None) -> Path   # index.html
     collect_tables(study_dir, *, folder="analysis") -> {name: DataFrame}
     summarise(table, spec) -> DataFrame                          # mean ± standard error over seeds
 """

@@ -34,6 +34,7 @@ def draw_summary(summary: pd.DataFrame, spec: SummarySpec, stem: Path, *, title:
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"  # SVG text stays text
     import matplotlib.pyplot as plt
 
     values = list(spec.values)

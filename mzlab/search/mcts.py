@@ -67,25 +67,36 @@ def check_search_config(config: SearchConfig) -> None:
                          "search.gumbel_c_scale finite and > 0")
 
 
-def rollout_values(model: Model, state, *, horizon: int, rng: np.random.Generator) -> np.ndarray:
+def rollout_values(model: Model, state, *, horizon: int, rng: np.random.Generator | None,
+                   actions: np.ndarray | None = None) -> np.ndarray:
     """``[B]`` discounted reward sums of ``horizon`` uniformly random actions from ``state`` in ``model``.
 
     ``Σ_{i<H} (Π_{j<i} d_j) r_i`` with the model's per-step discounts (0 after termination stops the sum); no
-    value bootstrap, the model's value outputs are ignored.
+    value bootstrap, the model's value outputs are ignored. ``actions[H, B]``, when given, are the random
+    actions (else drawn from ``rng``, ``[B]`` per step).
 
-    Uses the model's optional ``rollout_step(state, actions) -> (reward, discount, next_state)`` when it has
-    one (a step without prior and value), else ``step``.
+    Uses the model's optional ``rollout_returns(state, actions[H, B]) -> [B] | None`` (the whole rollout in one
+    call; the actions are then drawn at once, the same numbers as ``H`` draws of ``[B]``), else its optional
+    ``rollout_step(state, actions) -> (reward, discount, next_state)`` (a step without prior and value), else
+    ``step``.
     """
     batch = len(state)
+    whole = getattr(model, "rollout_returns", None)
+    if whole is not None:
+        drawn = rng.integers(model.num_actions, size=(horizon, batch)) if actions is None else actions
+        result = whole(state, drawn)
+        if result is not None:
+            return np.asarray(result, dtype=np.float64)
+        actions = drawn
     total = np.zeros(batch)
     running = np.ones(batch)
     rollout_step = getattr(model, "rollout_step", None)
-    for _ in range(horizon):
-        actions = rng.integers(model.num_actions, size=batch)
+    for i in range(horizon):
+        actions_now = rng.integers(model.num_actions, size=batch) if actions is None else actions[i]
         if rollout_step is not None:
-            reward, discount, state = rollout_step(state, actions)
+            reward, discount, state = rollout_step(state, actions_now)
         else:
-            output, state = model.step(state, actions)
+            output, state = model.step(state, actions_now)
             reward, discount = output.reward, output.discount
         total += running * np.asarray(reward, dtype=np.float64)
         running *= np.asarray(discount, dtype=np.float64)

@@ -66,6 +66,12 @@ class TrueModel:
         return np.asarray(transition.rewards, dtype=np.float64), np.where(ended, 0.0, self.discount), \
             transition.snapshots
 
+    def rollout_returns(self, state: np.ndarray, actions: np.ndarray) -> np.ndarray | None:
+        """``[R]`` discounted reward sums of ``actions[H, R]`` from ``state[R]`` in one call when the simulator
+        offers ``rollout_returns`` (Cart Pole), else None (then the search steps ``rollout_step`` H times)."""
+        rollout = getattr(self.simulator, "rollout_returns", None)
+        return None if rollout is None else rollout(state, actions, discount=self.discount)
+
     def step(self, state: np.ndarray, actions: np.ndarray) -> tuple[StepOutput, np.ndarray]:
         """Step the snapshots ``state[B]`` by ``actions[B]`` in the simulator."""
         transition, ended = self._transition(state, actions)
