@@ -1,4 +1,5 @@
 # Two commands: `make demo` and `make test`; each does all of its own set-up in .venv.
+# demo installs the core (what Cart Pole needs); test installs every extra (box2d, atari, ray, bench) + dev.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -19,7 +20,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	touch $@
 
 $(VENV)/.installed-bench: $(VENV)/.installed-dev
-	$(PIP) install -e ".[dev,bench,ray]"
+	$(PIP) install -e ".[dev,all]"
 	touch $@
 
 install: $(VENV)/.installed

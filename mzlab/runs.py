@@ -50,7 +50,7 @@ from mzlab.config_io import (
 )
 from mzlab.errors import MzlabError
 from mzlab.run_checks import check_history, check_trained_config, describe_differences, metadata_checksum
-from mzlab.run_lock import acquire_writer_lock
+from mzlab.run_lock import LOCK_NAME, acquire_writer_lock
 from mzlab.run_metrics import append_rows, discard_rows_after, metrics_digest, read_rows, repair_tail
 from mzlab.state_codec import decode_state, encode_state
 
@@ -75,6 +75,8 @@ class RunDirectory:
         self.config = config
         self.config_hash = config_hash(config)
         self.writable = writable
+        self.created: list[Path] = []
+        """Paths :meth:`create_or_resume` created now (empty for a resumed run); see :meth:`discard_if_unstarted`."""
         self._release_lock = release_lock or (lambda: None)
         weakref.finalize(self, self._release_lock)
 
@@ -101,6 +103,7 @@ class RunDirectory:
         validate(config)
         path = Path(path)
         config_file = path / "config.json"
+        created: list[Path] = []
         if not config_file.exists():
             if path.exists() and not path.is_dir():
                 raise MzlabError(f"run directory {str(path)!r} exists and is not a directory")
@@ -109,6 +112,7 @@ class RunDirectory:
                     f"{str(path)!r} is not empty and has no config.json, so it is not an mzlab run directory; "
                     "refusing to write into it"
                 )
+            created += [] if path.is_dir() else [path]
             path.mkdir(parents=True, exist_ok=True)
         release = acquire_writer_lock(path)
         try:
@@ -123,14 +127,36 @@ class RunDirectory:
                 config = stored
             else:
                 save_config(config, config_file)
+                created.append(config_file)
+            created += [sub for sub in (path / "checkpoints", path / "tensorboard") if not sub.exists()]
             (path / "checkpoints").mkdir(exist_ok=True)
             (path / "tensorboard").mkdir(exist_ok=True)
             run = cls(path, config, writable=True, release_lock=release)
+            run.created = created
             run._repair_metrics_tail()  # checkpoints are verified when loaded (the trainer falls back past bad ones)
         except BaseException:
             release()
             raise
         return run
+
+    def discard_if_unstarted(self) -> bool:
+        """After a failed start: remove what :meth:`create_or_resume` created if no checkpoint was written yet,
+        so the corrected command starts afresh (``config.json`` included). Returns whether it removed the run."""
+        import shutil
+
+        if not self.created or self.checkpoint_steps() or self.path / "config.json" not in self.created:
+            return False
+        for name in ("config.json", "metrics.jsonl", "metrics.parquet"):
+            (self.path / name).unlink(missing_ok=True)
+        for name in ("checkpoints", "tensorboard", "replay", "wandb"):
+            shutil.rmtree(self.path / name, ignore_errors=True)
+        if self.path in self.created:  # a directory this start made: release the lock and remove it all
+            self.close()
+            (self.path / LOCK_NAME).unlink(missing_ok=True)
+            if not any(self.path.iterdir()):
+                self.path.rmdir()
+        self.created = []
+        return True
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> RunDirectory:

@@ -1,4 +1,4 @@
-"""The presets reproduce the paper's Tables 1 and 2 (values typed in from ../shared/paper/NOTES.md)."""
+"""The presets reproduce the paper's Tables 1 and 2 (values typed in from the paper's tables, as in docs/paper.md)."""
 
 import pytest
 

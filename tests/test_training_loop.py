@@ -5,6 +5,7 @@ import json
 import os
 
 import numpy as np
+import pandas as pd
 import pytest
 import safetensors.torch
 import torch
@@ -74,6 +75,10 @@ def test_kill_and_resume(tmp_path, capsys):
 
     with pytest.raises(Killed):
         trainer.run(on_step=kill_at_seven)
+    # metrics.parquet is current at every checkpoint: after the kill it holds the rows up to step 5
+    parquet = pd.read_parquet(run_dir / "metrics.parquet")
+    assert list(parquet["step"]) == [5]
+    pd.testing.assert_frame_equal(parquet, run.read_metrics(), check_dtype=False)
     # a save interrupted after the weights but before the metadata does not count
     (run.checkpoint_dir / "step_00000010.safetensors").write_bytes(b"partial")
 

@@ -200,12 +200,17 @@ class AnalysisSession:
 
 
 def progress(items: list, description: str):
-    """``items`` with a progress bar on stderr when it is a terminal."""
-    import sys
+    """``items``, reporting progress on stderr: a bar on a terminal, otherwise a plain line when the loop starts
+    and after every item (count, rate, ETA), so a long job's log shows where it is."""
+    from mzlab.progress import Progress
 
-    from tqdm import tqdm
-
-    return tqdm(items, desc=description, unit="unit", disable=not sys.stderr.isatty(), leave=False)
+    bar = Progress(len(items), desc=description, unit="unit", leave=False, announce=True)
+    try:
+        for item in items:
+            yield item
+            bar.update(1)
+    finally:
+        bar.close()
 
 
 def per_checkpoint(session: AnalysisSession, experiment: str, requested: list[int] | None, compute) -> list:

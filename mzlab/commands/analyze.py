@@ -58,12 +58,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--behaviour-simulations", type=int,
                         help="simulations per move of the behaviour policy (default: the run's)")
     parser.add_argument("--noise", default=defaults.noise,
-                        help="root noise of the sampled behaviour policy: auto (the run's setting), on, off")
+                        help="root noise of the sampled behaviour policy: auto (default: the run's setting), on, off")
     parser.add_argument("--noise-draws", type=int, default=defaults.noise_draws, metavar="M",
                         help="sequence-rank: average each behaviour probability over M root-noise draws "
                         "(the marginal policy; default 1 = one noisy search)")
     parser.add_argument("--max-checkpoints", type=int, default=defaults.max_checkpoints,
-                        help="checkpoints per run when --steps is not given")
+                        help=f"checkpoints per run when --steps is not given (default {defaults.max_checkpoints})")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
     parser.add_argument("--no-cache", action="store_true", help="recompute every unit and store nothing")
     parser.add_argument("--threads", type=int, default=1,
@@ -108,17 +108,16 @@ def _device(name: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
     from mzlab.analysis.runner import check_experiment, run_experiment
     from mzlab.analysis.session import AnalysisSession
     from mzlab.errors import MzlabError
+    from mzlab.runtime import configure_torch_threads
 
     check_experiment(args.experiment)
     options = options_from_args(args)
     if args.threads < 1:
         raise MzlabError(f"--threads must be >= 1, got {args.threads}")
-    torch.set_num_threads(args.threads)
+    configure_torch_threads("cpu", args.threads)
     session = AnalysisSession(args.run_dir, args.out, options, device=_device(args.device),
                               use_cache=not args.no_cache)
     for run_dir in session.runs:

@@ -34,7 +34,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--training-steps", type=int, default=10_000, help="learner steps per seed (default 10000; paper 100000)"
     )
-    parser.add_argument("--checkpoint-interval", type=int, default=1_000, help="steps between checkpoints")
+    parser.add_argument("--checkpoint-interval", type=int, default=1_000,
+                        help="steps between checkpoints (default 1000)")
     parser.add_argument("--quick", action="store_true", help="smoke budget for every analysis (numbers meaningless)")
     parser.add_argument("--executor", default="local", help="local (default) or ray")
     parser.add_argument("--max-workers", type=int, default=None, help="parallel jobs (default: CPU count)")

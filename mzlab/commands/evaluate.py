@@ -20,9 +20,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--step", type=int, default=None, help="checkpoint step (default: the latest)")
     parser.add_argument("--episodes", type=int, default=32, help="episodes (default 32)")
     parser.add_argument("--policy", choices=("mcts", "prior"), default="mcts",
-                        help="mcts: search with the learned model; prior: the policy prior alone")
+                        help="mcts (default): search with the learned model; prior: the policy prior alone")
     parser.add_argument("--actions", choices=("sample", "greedy"), default="greedy",
-                        help="greedy: argmax; sample: from the visit distribution (checkpoint's temperature) "
+                        help="greedy (default): argmax; sample: from the visit distribution (checkpoint's temperature) "
                              "or the prior")
     parser.add_argument("--noise", choices=("auto", "on", "off"), default="auto",
                         help="root Dirichlet noise for --policy mcts: auto (default) = as in training when "
@@ -33,39 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import dataclasses
+    from mzlab.api import evaluate
 
-    import numpy as np
-    import torch
-
-    from mzlab.errors import MzlabError
-    from mzlab.runs import RunDirectory
-    from mzlab.training.evaluation import evaluate_network
-
-    if not 1 <= args.episodes <= 10**6:
-        raise MzlabError(f"--episodes must be an integer in [1, 1000000], got {args.episodes}")
-    if args.simulations is not None and not 1 <= args.simulations <= 10**5:
-        raise MzlabError(f"--simulations must be an integer in [1, 100000], got {args.simulations}")
-    torch.set_num_threads(1)
-    run_dir = RunDirectory.open(args.run_dir)
-    step = args.step if args.step is not None else run_dir.latest_checkpoint_step()
-    network = run_dir.load_network(step)  # raises naming the run dir when there is no checkpoint
-    config = run_dir.config
-    if args.simulations is not None:
-        config = dataclasses.replace(config, search=dataclasses.replace(config.search,
-                                                                         num_simulations=args.simulations))
-    returns = evaluate_network(network, config, episodes=args.episodes, policy=args.policy, actions=args.actions,
-                               seed=args.seed, training_step=int(step or 0),
-                               noise={"auto": None, "on": True, "off": False}[args.noise])
-    metadata = run_dir.checkpoint_metadata(step)
-    result = {
-        "run_dir": str(run_dir.path), "step": int(step), "env_steps": metadata.get("env_steps"),
-        "env": config.env.name, "policy": args.policy, "actions": args.actions, "noise": args.noise,
-        "episodes": args.episodes,
-        "simulations": config.search.num_simulations, "seed": args.seed,
-        "mean_return": float(np.mean(returns)),
-        "stderr_return": float(np.std(returns, ddof=1) / np.sqrt(len(returns))) if len(returns) > 1 else 0.0,
-        "returns": [float(r) for r in returns],
-    }
+    result = evaluate(args.run_dir, step=args.step, episodes=args.episodes, policy=args.policy,
+                      actions=args.actions, noise=args.noise, seed=args.seed, simulations=args.simulations)
     print(json.dumps(result))
     return 0

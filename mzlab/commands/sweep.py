@@ -15,7 +15,9 @@ def add_parser(subparsers) -> None:
         "sweep", help="run a study: train each seed, then each analysis per seed (local pool or Ray)",
         description="Expand a study into jobs (train per seed, then each analysis per seed) and run them. "
                     "Rerunning the same command skips finished jobs and resumes the rest.")
-    parser.add_argument("--env", required=True, help="environment preset (cartpole, lunarlander, breakout)")
+    parser.add_argument("--env", required=True,
+                        help="cartpole, lunarlander, breakout (the paper's presets), gym:<GymnasiumId> or "
+                             "gym:<module>:<GymnasiumId> (the generic preset, docs/envs.md)")
     parser.add_argument("--seeds", required=True, help="seeds: N, A-B (inclusive) or a comma list, e.g. 0-4")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="config override passed to every `mzlab train` (repeatable)")
@@ -39,7 +41,7 @@ def add_parser(subparsers) -> None:
                         help="Ray only: GPUs reserved by each training job (e.g. 1 for Breakout)")
     parser.add_argument("--analysis-gpus", type=float, default=0.0, metavar="G",
                         help="Ray only: GPUs reserved by each analysis job (pass --analysis-args '--device auto')")
-    parser.add_argument("--retries", type=int, default=2, help="resubmissions of a job whose worker died")
+    parser.add_argument("--retries", type=int, default=2, help="resubmissions of a job whose worker died (default 2)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 

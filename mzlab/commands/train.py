@@ -20,7 +20,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "after an interruption to resume from the last complete checkpoint.")
     from mzlab.config import PRESETS
 
-    parser.add_argument("--env", required=True, help=f"config preset: {', '.join(PRESETS)} (the paper's tables)")
+    parser.add_argument("--env", required=True,
+                        help=f"{', '.join(PRESETS)} (the paper's tables), gym:<GymnasiumId> or "
+                             "gym:<module>:<GymnasiumId> (generic preset from the env's spaces, docs/envs.md)")
     parser.add_argument("--seed", type=int, default=0, help="seed of numpy, torch and the environments (default 0)")
     parser.add_argument("--run-dir", required=True, help="run directory (created, or resumed if it exists)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -28,35 +30,30 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-steps", type=int, default=None,
                         help="stop after this many learner steps in total (the config's training_steps still "
                              "defines the run)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress output (default: a bar on a terminal, one line per interval in a log)")
+    parser.add_argument("--wandb", metavar="PROJECT", default=None,
+                        help="also log to this Weights & Biases project (needs the wandb package; default: off)")
     parser.set_defaults(func=run)
 
 
 def build_config(env: str, seed: int, overrides: list[str]):
-    """The preset ``env`` with ``seed`` and ``overrides`` applied, validated."""
-    from mzlab.config import preset
+    """The preset ``env`` (a paper preset or ``gym:...``) with ``seed`` and ``overrides`` applied, validated."""
     from mzlab.config_io import apply_overrides, validate
+    from mzlab.envs.generic_preset import experiment_preset
 
-    config = dataclasses.replace(preset(env), seed=seed)
+    config = dataclasses.replace(experiment_preset(env), seed=seed)
     return validate(apply_overrides(config, overrides))
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
     from mzlab.errors import MzlabError
-    from mzlab.runs import RunDirectory
-    from mzlab.training.loop import Trainer, resolve_device
+    from mzlab.training.start import train_run
 
     if args.max_steps is not None and args.max_steps < 1:
         raise MzlabError(f"--max-steps must be an integer >= 1, got {args.max_steps}")
     config = build_config(args.env, args.seed, args.overrides)
-    with RunDirectory.create_or_resume(args.run_dir, config) as run_dir:  # holds the run's writer lock
-        if resolve_device(config.training.device).type == "cpu":
-            torch.set_num_threads(1)  # tiny batched networks: one thread is fastest and leaves cores to the rest
-        trainer = Trainer(run_dir.config, run_dir, progress=not args.no_progress)
-        trainer.resume()
-        summary = trainer.run(max_steps=args.max_steps)
-    summary["run_dir"] = str(run_dir.path)
+    summary = train_run(config, args.run_dir, max_steps=args.max_steps, progress=not args.no_progress,
+                        wandb_project=args.wandb)
     print(json.dumps(summary))
     return 0

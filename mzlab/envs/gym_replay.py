@@ -15,6 +15,9 @@ breaks the exact-restore guarantee (the tests check the ones mzlab ships).
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,10 +26,11 @@ from dataclasses import dataclass, field
 import gymnasium as gym
 import numpy as np
 
+from mzlab.envs.extras import extra_for_entry_point, require_extra
 from mzlab.envs.simulator import BatchTransition, Simulator, Transition
 from mzlab.errors import MzlabError
 
-__all__ = ["ReplaySnapshot", "ReplaySimulator", "make_gym_simulator"]
+__all__ = ["ReplaySnapshot", "ReplaySimulator", "make_gym_simulator", "resolve_gym_id"]
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,9 @@ class ReplaySimulator(Simulator):
         self._make_env = make_env
         probe = make_env()
         if not isinstance(probe.action_space, gym.spaces.Discrete):
-            raise MzlabError(f"env {name!r}: only discrete action spaces are supported, got {probe.action_space}")
+            kind = "continuous " if isinstance(probe.action_space, gym.spaces.Box) else ""
+            raise MzlabError(f"env {name!r}: {kind}action space {probe.action_space} is not supported; mzlab "
+                             "needs a discrete action space, gymnasium.spaces.Discrete (discretise it with a wrapper)")
         if not isinstance(probe.observation_space, gym.spaces.Box):
             raise MzlabError(f"env {name!r}: only Box observation spaces are supported, got {probe.observation_space}")
         self.name = name
@@ -243,6 +249,48 @@ class ReplaySimulator(Simulator):
         return live
 
 
+def resolve_gym_id(name: str) -> str:
+    """The gymnasium id of ``<GymnasiumId>`` or ``<module>:<GymnasiumId>`` (``name`` without ``gym:``), after
+    importing ``module`` (so it can register the id) and any extra the id needs; one-line errors otherwise."""
+    module, _, env_id = name.rpartition(":")
+    if module:
+        _import_user_module(module, name)
+    elif env_id.startswith("ALE/"):
+        require_extra("atari", f"env 'gym:{name}'")
+        import ale_py
+
+        gym.register_envs(ale_py)
+    if env_id not in gym.registry:
+        where = f" after importing {module!r}" if module else ""
+        raise MzlabError(f"env 'gym:{name}': no gymnasium environment {env_id!r} is registered{where}")
+    extra = extra_for_entry_point(gym.registry[env_id].entry_point)
+    if extra is not None:
+        require_extra(extra, f"env 'gym:{name}'")
+    return env_id
+
+
+def _import_user_module(module: str, name: str) -> None:
+    """Import ``module``; the current directory is searched too (the ``mzlab`` script does not put it first)."""
+    try:
+        importlib.import_module(module)
+        return
+    except ModuleNotFoundError as error:
+        if error.name is None or not module.startswith(error.name):
+            raise MzlabError(f"env 'gym:{name}': importing {module!r} failed: {error}") from None
+    except Exception as error:  # noqa: BLE001 - the user's module raised while registering its env
+        raise MzlabError(f"env 'gym:{name}': importing {module!r} failed: {error}".replace("\n", " ")) from None
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.append(cwd)
+    try:
+        importlib.import_module(module)
+    except Exception as error:  # noqa: BLE001
+        raise MzlabError(
+            f"env 'gym:{name}': cannot import module {module!r} ({error}); it must be installed, on PYTHONPATH "
+            "or in the current directory".replace("\n", " ")
+        ) from None
+
+
 def make_gym_simulator(
     env_id: str,
     *,
@@ -252,9 +300,10 @@ def make_gym_simulator(
     branching: str = "replay",
     max_processes: int = 1024,
 ) -> ReplaySimulator:
-    """``gym:<env_id>`` as a simulator; ``max_episode_steps`` overrides the registered time limit."""
-    if env_id not in gym.registry:
-        raise MzlabError(f"env 'gym:{env_id}': no gymnasium environment {env_id!r} is registered")
+    """``gym:<env_id>`` as a simulator (``env_id``: ``Id`` or ``module:Id``); ``max_episode_steps`` overrides
+    the registered time limit."""
+    name = env_id
+    env_id = resolve_gym_id(name)
 
     def make_env() -> gym.Env:
         return gym.make(env_id, max_episode_steps=max_episode_steps, disable_env_checker=True)
@@ -262,11 +311,12 @@ def make_gym_simulator(
     try:
         make_env().close()
     except Exception as error:  # noqa: BLE001 - any construction failure is the user's env id or its extras
-        raise MzlabError(f"env 'gym:{env_id}': gymnasium could not build it ({error})".replace("\n", " ")) from error
-    factory = ("gymnasium:make", {"id": env_id, "max_episode_steps": max_episode_steps, "disable_env_checker": True})
+        raise MzlabError(f"env 'gym:{name}': gymnasium could not build it ({error})".replace("\n", " ")) from error
+    # the full name (``module:Id`` where given): gymnasium.make imports the module in a fresh process too
+    factory = ("gymnasium:make", {"id": name, "max_episode_steps": max_episode_steps, "disable_env_checker": True})
     return ReplaySimulator(
         make_env,
-        name=f"gym:{env_id}",
+        name=f"gym:{name}",
         discount=discount,
         reward_scale=reward_scale,
         branching=branching,

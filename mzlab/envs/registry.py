@@ -1,7 +1,8 @@
 """Simulator names and construction from an :class:`~mzlab.config.EnvConfig`.
 
 Built-in names: ``cartpole``, ``lunarlander``, ``breakout``. Any discrete-action gymnasium environment is
-available as ``gym:<GymnasiumId>`` (for example ``gym:Acrobot-v1``) through seeded reset plus replay.
+available as ``gym:<GymnasiumId>`` (for example ``gym:Acrobot-v1``) or ``gym:<module>:<GymnasiumId>`` (the
+module is imported first, so it can register the id) through seeded reset plus replay.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import dataclasses
 from collections.abc import Callable
 
 from mzlab.config import EnvConfig
+from mzlab.envs.extras import require_extra
 from mzlab.envs.simulator import Simulator
 from mzlab.errors import MzlabError
 
@@ -35,6 +37,7 @@ def branching_mode(config: EnvConfig) -> str:
 
 
 def _lunarlander(config: EnvConfig) -> Simulator:
+    require_extra("box2d", "env 'lunarlander'")
     from mzlab.envs.lunar_lander import LunarLander
 
     return LunarLander(
@@ -47,6 +50,7 @@ def _lunarlander(config: EnvConfig) -> Simulator:
 
 
 def _breakout(config: EnvConfig) -> Simulator:
+    require_extra("atari", "env 'breakout'")
     from mzlab.envs.atari import Atari
 
     return Atari(
@@ -93,7 +97,7 @@ def make_simulator(config: EnvConfig) -> Simulator:
             max_processes=config.branch_processes,
         )
     if name not in _BUILDERS:
-        valid = ", ".join([*_BUILDERS, f"{GYM_PREFIX}<GymnasiumId>"])
+        valid = ", ".join([*_BUILDERS, f"{GYM_PREFIX}<GymnasiumId>", f"{GYM_PREFIX}<module>:<GymnasiumId>"])
         raise MzlabError(f"env.name: unknown environment {name!r}; valid names: {valid}")
     return _BUILDERS[name](config)
 

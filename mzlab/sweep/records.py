@@ -7,12 +7,11 @@ before an update or the one after (temp file + ``os.replace``).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from mzlab.atomic_files import write_bytes_atomic
 from mzlab.checked_files import checksum_problem, with_checksum
 
 __all__ = ["JobRecord", "STATUSES", "write_json_atomic", "read_record", "record_problem", "write_record", "record_path",
@@ -46,21 +45,11 @@ class JobRecord:
 
 
 def write_json_atomic(path: Path, payload: Any) -> None:
-    """Write ``payload`` as JSON to ``path`` through a temp file in the same folder and a rename."""
+    """Write ``payload`` as JSON to ``path`` atomically (:mod:`mzlab.atomic_files`: temp file, rename, umask)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(payload, stream, indent=2, sort_keys=True, default=str)
-            stream.write("\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        if os.path.exists(temp_name):
-            os.unlink(temp_name)
-        raise
+    text = json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def record_path(study_dir: Path, job_id: str) -> Path:

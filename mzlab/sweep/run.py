@@ -75,11 +75,11 @@ def _check_training_configs(env: str, seeds: Sequence[int], overrides: Sequence[
     line instead of failing every job and binding the study to the bad value."""
     import dataclasses
 
-    from mzlab.config import preset
     from mzlab.config_io import apply_overrides, validate
+    from mzlab.envs.generic_preset import experiment_preset
 
     try:
-        base = preset(env)
+        base = experiment_preset(env)  # a paper preset or the generic gym: preset
     except MzlabError as error:
         raise MzlabError(f"--env: {error}") from None
     if len(seeds) > MAX_SEEDS:

@@ -20,9 +20,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
-
 from mzlab.errors import MzlabError
+from mzlab.progress import Progress
 from mzlab.sweep.executors import WorkerDied
 from mzlab.sweep.jobs import Job, check_graph, job_spec
 from mzlab.sweep.records import JobRecord, read_record, record_path, write_json_atomic, write_record
@@ -147,8 +146,8 @@ def run_jobs(
     height = _heights(jobs)
     deaths: dict[str, int] = {}
     in_flight: dict[object, str] = {}
-    bar = tqdm(total=len(jobs), initial=len(summary.reused), unit="job", desc=f"sweep {study_dir.name}",
-               disable=not progress, file=sys.stderr, dynamic_ncols=True)
+    bar = Progress(len(jobs), initial=len(summary.reused), unit="job", desc=f"sweep {study_dir.name}",
+                   enabled=progress, stream=sys.stderr)
 
     def finish(job_id: str, new_status: str, **changes) -> None:
         record = records[job_id]
@@ -186,7 +185,7 @@ def run_jobs(
                     status[job.job_id] = "running"
                     spec = job_spec(job, str(study_dir), log=record.log, num_threads=executor.num_threads)
                     in_flight[executor.submit(spec, num_cpus=job.num_cpus, num_gpus=job.num_gpus)] = job.job_id
-                bar.set_postfix_str(f"running {len(in_flight)}, failed {len(summary.failed)}", refresh=False)
+                bar.info(running=len(in_flight), failed=len(summary.failed))
                 if not in_flight:
                     break
                 for handle, outcome in executor.wait(list(in_flight), timeout=poll_seconds):

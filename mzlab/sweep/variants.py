@@ -60,13 +60,14 @@ def parse_variants(texts: Sequence[str]) -> tuple[Variant, ...]:
 
 def check_variant_configs(env: str, overrides: Sequence[str], variants: Sequence[Variant]) -> None:
     """Build and validate every variant's config now, so a bad key or value fails before any job runs."""
-    from mzlab.config import preset
     from mzlab.config_io import apply_overrides, validate
+    from mzlab.envs.generic_preset import experiment_preset
 
+    base = experiment_preset(env)  # a paper preset or the generic gym: preset
     for variant in variants or (None,):
         extra = () if variant is None else variant.overrides
         try:
-            validate(apply_overrides(preset(env), [*overrides, *extra]))
+            validate(apply_overrides(base, [*overrides, *extra]))
         except MzlabError as error:
             where = "--set" if variant is None else f"--variant {variant.name}"
             raise MzlabError(f"{where}: {error}") from None

@@ -36,12 +36,15 @@ from mzlab.config import ExperimentConfig
 from mzlab.envs.registry import make_simulator
 from mzlab.errors import MzlabError
 from mzlab.networks import build_network
+from mzlab.progress import Progress
 from mzlab.runs import RunDirectory, split_objective_weights
+from mzlab.runtime import configure_torch_threads
 from mzlab.search.acting import visit_temperature
 from mzlab.search.learned_model import LearnedModel
 from mzlab.training.acting import ActingCopy, PendingGames
 from mzlab.training.compiled_step import use_compiled_step
 from mzlab.training.learner import Learner
+from mzlab.training.loggers import TrainingLoggers
 from mzlab.training.reanalyse import TargetNetwork, reanalyse_batch
 from mzlab.training.replay import ReplayBuffer
 from mzlab.training.self_play import SelfPlay
@@ -82,11 +85,14 @@ def _deterministic_kernels(*, with_compiler: bool) -> None:
 class Trainer:
     """Owns the network, learner, replay buffer and self-play of one run directory."""
 
-    def __init__(self, config: ExperimentConfig, run: RunDirectory, *, progress: bool = True):
+    def __init__(self, config: ExperimentConfig, run: RunDirectory, *, progress: bool = True,
+                 wandb_project: str | None = None):
         self.config = config
         self.run_dir = run
         self.progress = progress
+        self.wandb_project = wandb_project
         self.device = resolve_device(config.training.device)
+        configure_torch_threads(self.device)
         self.compiled = use_compiled_step(config.training.compile, network_kind=config.network.kind,
                                           device=self.device, objective=config.training.objective)
         if config.training.compile == "auto" and config.training.training_steps < AUTO_COMPILE_MIN_STEPS:
@@ -306,20 +312,21 @@ class Trainer:
     def run(self, *, max_steps: int | None = None, on_step: Callable[[Trainer], None] | None = None) -> dict:
         """Train until ``training.training_steps`` (or ``max_steps``) learner steps; returns a summary dict.
 
-        ``on_step(trainer)`` is called after every learner step (benchmarks evaluate from there).
+        ``on_step(trainer)`` is called after every learner step (benchmarks evaluate from there). Progress: a
+        bar on a terminal, one plain line per metrics interval otherwise (:mod:`mzlab.progress`).
+        ``metrics.parquet`` is rewritten at every checkpoint.
         """
-        from tqdm import tqdm
-
         training = self.config.training
         total = training.training_steps if max_steps is None else min(max_steps, training.training_steps)
         interval = training.checkpoint_interval
         log_interval = interval // 10 if interval % 10 == 0 else interval
-        writer = _tensorboard_writer(self.run_dir, purge_step=None if self.resumed_from is None
-                                     else self.resumed_from + 1)
+        loggers = TrainingLoggers(self.run_dir, self.config, step=self.learner.step,
+                                  wandb_project=self.wandb_project,
+                                  purge_step=None if self.resumed_from is None else self.resumed_from + 1)
         if self.resumed_from is None and self.learner.step == 0:
             self.save_checkpoint()
-        bar = tqdm(total=total, initial=self.learner.step, disable=not self.progress, unit="step",
-                   desc=f"train {self.config.env.name}", dynamic_ncols=True)
+        bar = Progress(total, initial=self.learner.step, enabled=self.progress, unit="step",
+                       desc=f"train {self.config.env.name}", line_every=log_interval)
         clock = {"started": time.perf_counter(), "window": (time.perf_counter(), self.learner.step, self.env_steps)}
 
         def learner_step() -> None:
@@ -335,11 +342,9 @@ class Trainer:
                 row = self._metrics_row(clock["window"], now)
                 clock["window"] = (now, step, self.env_steps)
                 self.run_dir.append_metrics([row])
-                for key, value in row.items():
-                    if "/" in key:
-                        writer.add_scalar(key, value, step)
+                loggers.scalars(row, step)
                 if "charts/episode_return" in row:
-                    bar.set_postfix(games=self.games, ret=f"{row['charts/episode_return']:.1f}")
+                    bar.info(games=self.games, **{"return": round(row["charts/episode_return"], 1)})
 
         def checkpoint_if_due() -> None:
             step = self.learner.step
@@ -347,6 +352,7 @@ class Trainer:
                 self.wall_seconds += time.perf_counter() - clock["started"]
                 clock["started"] = time.perf_counter()
                 self.save_checkpoint()
+                self.run_dir.write_metrics_parquet()  # current after every checkpoint (Ctrl-C included)
 
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="self-play") if self.overlap else None
         try:
@@ -373,7 +379,7 @@ class Trainer:
             if executor is not None:
                 executor.shutdown(wait=True)
             bar.close()
-            writer.close()
+            loggers.close()
         self.run_dir.write_metrics_parquet()
         return {"steps": self.learner.step, "env_steps": self.env_steps, "games": self.games,
                 "wall_seconds": round(self.wall_seconds, 3), "resumed_from": self.resumed_from,
@@ -397,21 +403,3 @@ class Trainer:
         self._recent_losses.clear()
         self._recent_returns.clear()
         return row
-
-
-class _NullWriter:
-    def add_scalar(self, *args, **kwargs) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _tensorboard_writer(run: RunDirectory, *, purge_step: int | None):
-    """Event writer; after a resume from step T, ``purge_step=T+1`` makes TensorBoard drop the killed run's
-    points after T, so a resumed run shows no duplicated points."""
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:  # pragma: no cover - tensorboard is a dependency
-        return _NullWriter()
-    return SummaryWriter(log_dir=str(run.tensorboard_dir), purge_step=purge_step)

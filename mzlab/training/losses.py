@@ -1,4 +1,4 @@
-"""MuZero's training loss over an unroll of ``K`` steps (NOTES.md, MuZero appendix G and pseudocode).
+"""MuZero's training loss over an unroll of ``K`` steps (``docs/paper.md``, MuZero appendix G and pseudocode).
 
 For ``k = 0..K``: policy cross-entropy against the stored root visit distribution, value cross-entropy against
 the two-hot n-step target and, for ``k >= 1``, reward cross-entropy against the two-hot real reward. Each

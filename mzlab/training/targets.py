@@ -2,7 +2,7 @@
 
 A stored game of ``T`` moves holds, for ``t = 0..T-1``: the observation ``o_t``, the action ``a_t``, the reward
 ``u_{t+1}`` of that action (stored at index ``t``), the search root value ``nu_t`` and the root visit
-distribution ``pi_t``. The n-step value target (NOTES.md) is
+distribution ``pi_t``. The n-step value target (``docs/paper.md``) is
 
     z_t = sum_{i<n} gamma^i u_{t+i+1} + gamma^n nu_{t+n},
 
