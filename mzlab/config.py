@@ -245,9 +245,10 @@ class ExperimentConfig:
     """One seed drives numpy, torch and the environments."""
 
 
-MUZERO_GENERAL_TRAINING = {"gradient_scale_mode": "latent_hook", "unroll_loss_scale": "steps_left", "num_actors": 1}
+MUZERO_GENERAL_TRAINING = {"gradient_scale_mode": "latent_hook", "unroll_loss_scale": "steps_left", "num_actors": 1,
+                           "acting_weights_refresh": "game"}
 """What the paper's vector agents trained with (muzero-general's ``trainer.py``, ``games/*.py``: ``num_workers
-= 1``); see docs/config.md."""
+= 1``; its self-play worker copies the latest weights at the start of each game); see docs/config.md."""
 
 
 def _cartpole() -> ExperimentConfig:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from mzlab.config import preset
+from mzlab.config import TrainingConfig, preset
 from mzlab.config_io import apply_overrides, validate
 from mzlab.errors import MzlabError
 from mzlab.networks import build_network
@@ -91,7 +91,14 @@ def test_short_runs_stay_eager_under_auto(tmp_path):
 def test_engine_switches_are_validated(override, key):
     with pytest.raises(MzlabError, match=key):
         validate(apply_overrides(preset("cartpole"), [override]))
-    assert dataclasses.asdict(preset("cartpole").training)[key.split(".")[1]] in ("off", "lockstep", "move")
+    # the defaults are today's eager lock-step run; the vector presets refresh once per game like muzero-general
+    assert dataclasses.asdict(TrainingConfig())[key.split(".")[1]] in ("off", "lockstep", "move")
+
+
+def test_vector_presets_refresh_acting_weights_once_per_game_as_muzero_general():
+    assert preset("cartpole").training.acting_weights_refresh == "game"
+    assert preset("lunarlander").training.acting_weights_refresh == "game"
+    assert preset("cartpole").training.num_actors == preset("lunarlander").training.num_actors == 1
 
 
 def test_auto_falls_back_to_the_eager_step_when_compiling_fails(capsys):
