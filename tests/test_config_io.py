@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mzlab import config_io
+from mzlab import config_rules
 from mzlab.config import PRESETS, ExperimentConfig, preset
 from mzlab.config_io import (
     apply_overrides,
@@ -202,8 +202,8 @@ def test_validation_catches_wrong_types_built_in_code():
 
 def test_every_validation_rule_names_a_real_key():
     keys = set(valid_keys())
-    assert set(config_io._RULES) <= keys
-    assert set(config_io._CHOICES) <= keys
+    assert set(config_rules._RULES) <= keys
+    assert set(config_rules._CHOICES) <= keys
 
 
 def test_hash_is_sha256_of_canonical_json_and_changes_with_any_value():
