@@ -14,8 +14,6 @@ are written) and compacted in place. The buffer saves itself as plain ``.npz`` a
 
 from __future__ import annotations
 
-import zipfile
-import zlib
 from collections import deque
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ import numpy as np
 from mzlab.config import ReplayConfig
 from mzlab.errors import MzlabError
 from mzlab.training.frames import frame_shape, split_stacked, stack_frames
+from mzlab.training.replay_file import read_replay_file
 from mzlab.training.targets import n_step_value_targets, unroll_indices
 
 __all__ = ["Batch", "ReplayBuffer", "PRIORITY_EPSILON", "OPTIONAL_FIELDS"]
@@ -350,39 +349,11 @@ class ReplayBuffer:
         names it in errors). Files written before frames were stored once (full observations, no
         ``frame_stack`` array) load too: their observations are split into frames. A file that is not such a
         buffer (truncated, not a zip, arrays that do not fit together or this buffer's shapes) is a one-line
-        :class:`MzlabError`; the buffer is then unchanged."""
-        where = f"replay buffer file {name or str(source)!r}"
-        try:
-            with np.load(source, allow_pickle=False) as data:
-                arrays = {field: data[field] for field in _FIELDS}
-                games = data["games"]
-                counters = data["counters"]
-                stored_stack = int(data["frame_stack"][0]) if "frame_stack" in data.files else None
-                prefix_frames = data["prefix_frames"] if "prefix_frames" in data.files else None
-        except (OSError, ValueError, KeyError, IndexError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-            raise MzlabError(f"{where} is unreadable or corrupted: {type(error).__name__}: "
-                             f"{' '.join(str(error).split())[:200]}") from None
-        if stored_stack is not None and stored_stack != self.frame_stack:
-            raise MzlabError(f"{where} stores observations of {stored_stack} stacked frame(s); this run's "
-                             f"environment stacks {self.frame_stack}")
-        old_layout = stored_stack is None and self.frame_stack > 1  # older file: full stacked observations
-        problem = self._inconsistency(arrays, games, counters,
-                                      self.observation_shape if old_layout else self._frame_shape)
-        if problem:
-            raise MzlabError(f"{where} is corrupted: {problem}")
-        games = [(int(start), int(length)) for start, length in games]
-        prefixes: dict[int, np.ndarray] = {}
-        observations = arrays["observations"]
-        if old_layout:
-            frames = np.empty((len(observations), *self._frame_shape), dtype=observations.dtype)
-            for start, length in games:
-                frames[start:start + length], prefixes[start] = split_stacked(observations[start:start + length],
-                                                                              self.frame_stack)
-            arrays["observations"] = frames
-        elif self.frame_stack > 1:
-            if prefix_frames is None or len(prefix_frames) != len(games):
-                raise MzlabError(f"{where} is corrupted: frame prefixes missing or incomplete")
-            prefixes = {start: prefix_frames[index] for index, (start, _) in enumerate(games)}
+        :class:`MzlabError` (:func:`~mzlab.training.replay_file.read_replay_file`); the buffer is then
+        unchanged."""
+        arrays, games, prefixes, counters = read_replay_file(
+            source, name=name, fields=_FIELDS, frame_stack=self.frame_stack,
+            observation_shape=self.observation_shape, frame_shape=self._frame_shape, num_actions=self.num_actions)
         count = len(arrays["actions"])
         self._arrays = _empty_arrays(max(count, 1024), self._frame_shape, arrays["observations"].dtype,
                                      self.num_actions)
@@ -392,34 +363,6 @@ class ReplayBuffer:
         self._games = deque(games)
         self._prefixes = prefixes
         self.num_games_added, self.num_transitions_added = (int(c) for c in counters)
-
-    def _inconsistency(self, arrays: dict[str, np.ndarray], games: np.ndarray, counters: np.ndarray,
-                       observation_shape: tuple[int, ...]) -> str:
-        """What is wrong with loaded arrays ('' when they form a buffer whose stored observations have
-        ``observation_shape``)."""
-        count = len(arrays["actions"])
-        if any(array.ndim == 0 or len(array) != count for array in arrays.values()):
-            return "its arrays have different lengths"
-        if arrays["observations"].shape[1:] != observation_shape:
-            return f"observations of shape {arrays['observations'].shape[1:]}, expected {observation_shape}"
-        if arrays["policies"].shape[1:] != (self.num_actions,):
-            return f"policies over {arrays['policies'].shape[1:]} actions, expected {self.num_actions}"
-        if any(not np.issubdtype(array.dtype, np.number) for array in (*arrays.values(), games, counters)):
-            return "it holds non-numeric arrays"
-        if games.ndim != 2 or games.shape[1:] != (2,) or counters.shape != (2,) or (counters < 0).any():
-            return "its game table or counters are malformed"
-        starts, lengths = games[:, 0], games[:, 1]
-        if len(games) and ((lengths < 1).any() or starts[0] != 0 or (starts[1:] != (starts + lengths)[:-1]).any()
-                           or int(lengths.sum()) != count):
-            return "its game offsets do not tile the stored moves"
-        if len(games) == 0 and count:
-            return "it stores moves but no games"
-        if (arrays["game_start"] != np.repeat(starts, lengths)).any() or \
-                (arrays["game_length"] != np.repeat(lengths, lengths)).any():
-            return "the per-move game offsets disagree with its game table"
-        if count and ((arrays["actions"] < 0).any() or (arrays["actions"] >= self.num_actions).any()):
-            return f"actions outside 0..{self.num_actions - 1}"
-        return ""
 
 
 def _empty_arrays(capacity: int, frame_shape: tuple[int, ...], observation_dtype: np.dtype,
