@@ -8,7 +8,7 @@ The Python API (``docs/api.md``) is imported on first use, so ``import mzlab`` s
     table = mzlab.analyze("value-error", ["runs/cp-0"], "results/cp", quick=True)   # a pandas DataFrame
 """
 
-__version__ = "0.1.0"
+from mzlab.version import __version__
 
 __all__ = ["__version__", "make_config", "train", "resume", "evaluate", "analyze", "report", "MzlabError"]
 

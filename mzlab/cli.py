@@ -14,7 +14,7 @@ import importlib
 import os
 import sys
 
-from mzlab import __version__
+from mzlab.version import __version__
 from mzlab.errors import failure_message
 
 __all__ = ["main", "build_parser", "COMMANDS"]

@@ -36,7 +36,7 @@ import safetensors.torch
 import torch
 from torch import nn
 
-from mzlab import __version__
+from mzlab.version import __version__
 from mzlab.atomic_files import write_bytes_atomic, write_json_atomic
 from mzlab.checked_files import read_json_file, read_verified_bytes
 from mzlab.config import ExperimentConfig

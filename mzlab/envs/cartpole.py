@@ -138,7 +138,7 @@ class CartPole(Simulator):
         random-rollout leaf values; equal to stepping with :meth:`step_snapshots` H times)."""
         global _rollout_compiled
         if _rollout_compiled is None:
-            from mzlab.search.jit import njit
+            from mzlab.jit import njit
 
             _rollout_compiled = njit(_rollout_kernel)
         out = np.empty(actions.shape[1])

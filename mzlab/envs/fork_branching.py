@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import mzlab
 from mzlab.envs.fork_holder import MAX_MESSAGE, decode_reply, encode_request
 
 __all__ = ["BranchState", "Fork", "ForkServer", "fork_available"]
@@ -168,7 +167,7 @@ class ForkServer:
                 json.dumps(self.kwargs),
             ]
             # The zygote must import this very mzlab, whatever put it on our path.
-            package_root = os.path.dirname(os.path.dirname(os.path.abspath(mzlab.__file__)))
+            package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
             environment = dict(os.environ)
             environment["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, environment.get("PYTHONPATH")]))
             self._process = subprocess.Popen(

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from mzlab.networks.support import EPSILON
-from mzlab.search.jit import njit_fast
+from mzlab.jit import njit_fast
 
 __all__ = ["FastRecurrent", "supports_fast_path"]
 

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from mzlab.search.jit import njit
+from mzlab.jit import njit
 
 __all__ = ["considered_visit_sequence", "GumbelSelector", "completed_sigma", "select_leaves_gumbel",
            "gumbel_summary"]

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from mzlab.search.jit import njit
+from mzlab.jit import njit
 
 __all__ = ["IMPLEMENTATION", "PSEUDOCODE", "normalise", "puct_score", "select_leaves"]
 

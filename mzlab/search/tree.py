@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mzlab.search.jit import njit
+from mzlab.jit import njit
 from mzlab.search.selection import IMPLEMENTATION
 
 __all__ = ["Tree", "new_tree", "expand_and_backup", "children_q", "node_paths", "StateStore"]
