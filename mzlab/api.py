@@ -117,30 +117,40 @@ def analyze(
     return its table as a pandas DataFrame (also written to ``OUT/<experiment>.parquet``, with its figure).
 
     ``options`` are :class:`mzlab.analysis.options.AnalysisOptions` fields (``num_states=20``, ``quick=True``,
-    ``simulations=(5, 25)``, ...; defaults in ``docs/analysis.md``)."""
+    ``simulations=(5, 25)``, ...; defaults in ``docs/analysis.md``) or fields of the experiment's own options
+    dataclass (its spec's ``options``)."""
     import pandas as pd
 
     from mzlab.analysis.options import AnalysisOptions
+    from mzlab.analysis.registry import get_experiment
     from mzlab.analysis.runner import check_experiment, run_experiment
     from mzlab.analysis.session import AnalysisSession
     from mzlab.errors import MzlabError
+    from mzlab.plots.experiment_figures import draw_table
     from mzlab.runtime import configure_torch_threads
 
     if experiment == "all" or check_experiment(experiment) != [experiment]:
         raise MzlabError(f"analyze runs one experiment and returns its table; got {experiment!r}")
+    spec = get_experiment(experiment)
     fields = {field.name for field in dataclasses.fields(AnalysisOptions)}
-    unknown = sorted(set(options) - fields)
+    own = {field.name for field in dataclasses.fields(spec.options)} if spec.options is not None else set()
+    unknown = sorted(set(options) - fields - own)
     if unknown:
-        raise MzlabError(f"analyze: unknown option {unknown[0]!r}; valid options: {', '.join(sorted(fields))}")
+        raise MzlabError(f"analyze: unknown option {unknown[0]!r}; valid options: {', '.join(sorted(fields | own))}")
     tuples = {key: tuple(value) for key, value in options.items() if isinstance(value, list)}
-    analysis_options = AnalysisOptions(**{**options, **tuples}).validate()
+    options = {**options, **tuples}
+    analysis_options = AnalysisOptions(**{k: v for k, v in options.items() if k in fields}).validate()
+    experiment_options = {}
+    if spec.options is not None:
+        experiment_options[experiment] = spec.options(**{k: v for k, v in options.items() if k in own})
     if threads < 1:
         raise MzlabError(f"threads must be >= 1, got {threads}")
     configure_torch_threads("cpu", threads)
     paths = [run_dirs] if isinstance(run_dirs, str | os.PathLike) else list(run_dirs)
-    session = AnalysisSession(paths, out, analysis_options, device=device, use_cache=use_cache)
+    session = AnalysisSession(paths, out, analysis_options, device=device, use_cache=use_cache,
+                              experiment_options=experiment_options)
     steps = list(steps) if steps is not None else None
-    written = run_experiment(experiment, session, steps, figures=figures)
+    written = run_experiment(experiment, session, steps, draw=draw_table if figures else None)
     return pd.read_parquet(written[experiment][0])
 
 

@@ -14,8 +14,8 @@ import importlib
 import os
 import sys
 
-from mzlab.version import __version__
 from mzlab.errors import failure_message
+from mzlab.version import __version__
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 

@@ -36,7 +36,6 @@ import safetensors.torch
 import torch
 from torch import nn
 
-from mzlab.version import __version__
 from mzlab.atomic_files import write_bytes_atomic, write_json_atomic
 from mzlab.checked_files import read_json_file, read_verified_bytes
 from mzlab.config import ExperimentConfig
@@ -53,6 +52,7 @@ from mzlab.run_checks import check_history, check_trained_config, describe_diffe
 from mzlab.run_lock import LOCK_NAME, acquire_writer_lock
 from mzlab.run_metrics import append_rows, discard_rows_after, metrics_digest, read_rows, repair_tail
 from mzlab.state_codec import decode_state, encode_state
+from mzlab.version import __version__
 
 __all__ = ["RunDirectory", "CHECKPOINT_FORMAT", "CHECKPOINT_FORMAT_VERSION", "OBJECTIVE_PREFIX",
            "split_objective_weights", "metadata_checksum"]

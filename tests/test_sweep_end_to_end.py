@@ -70,7 +70,7 @@ def test_real_study_on_ray_gives_the_same_tables_as_the_local_pool(tmp_path):
 
 @pytest.mark.slow
 def test_demo_study_runs_every_analysis_and_returns_the_report(tmp_path):
-    from mzlab.sweep import run_demo_study
+    from mzlab.demo_study import run_demo_study
 
     report = run_demo_study(tmp_path / "demo", seeds=[0, 1], overrides=TINY, quick=True, progress=False)
     assert report == tmp_path / "demo" / "report" / "index.html"

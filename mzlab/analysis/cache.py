@@ -3,8 +3,9 @@
 A unit is the table one experiment computes for one run and one checkpoint (cross-step: one model checkpoint
 against all policy checkpoints). It is stored as ``CACHE/<experiment>/<key>.parquet`` plus ``<key>.json`` with
 the key's contents; the key is the sha256 of the canonical JSON of the run's path, the sha256 of every
-checkpoint's weights involved, the experiment name, its options and :data:`CACHE_VERSION`. A retrained run or
-changed options give a new key; nothing is ever overwritten in place (atomic writes).
+checkpoint's weights involved, the experiment name, its options and the experiment's ``cache_version`` (its
+spec in :mod:`mzlab.analysis.experiments`; :data:`CACHE_VERSION` for a unit name no experiment has). A
+retrained run or changed options give a new key; nothing is ever overwritten in place (atomic writes).
 """
 
 from __future__ import annotations
@@ -18,17 +19,18 @@ from typing import Any
 
 import pandas as pd
 
+from mzlab.analysis.registry import cache_version
 from mzlab.atomic_files import write_bytes_atomic, write_json_atomic
 
 __all__ = ["ResultCache", "CACHE_VERSION", "cache_key"]
 
 CACHE_VERSION = 2
-"""Bumped whenever an experiment's definition changes, so old units are not reused."""
+"""The version of units whose name is no registered experiment (each experiment's spec has its own)."""
 
 
-def cache_key(parts: dict[str, Any]) -> str:
+def cache_key(parts: dict[str, Any], *, version: int = CACHE_VERSION) -> str:
     """Hex sha256 of the canonical JSON of ``parts`` (plus the cache version)."""
-    text = json.dumps({"version": CACHE_VERSION, **parts}, sort_keys=True, default=str)
+    text = json.dumps({"version": version, **parts}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
@@ -46,7 +48,8 @@ class ResultCache:
 
     def get_or_compute(self, experiment: str, parts: dict[str, Any], compute: Callable[[], pd.DataFrame]):
         """The cached unit for ``parts`` or, if absent, ``compute()`` stored under it."""
-        key = cache_key({"experiment": experiment, **parts})
+        version = cache_version(experiment)
+        key = cache_key({"experiment": experiment, **parts}, version=CACHE_VERSION if version is None else version)
         path = self.path(experiment, key)
         if self.enabled and path.is_file():
             try:

@@ -16,11 +16,9 @@ import dataclasses
 from dataclasses import dataclass
 
 from mzlab.errors import MzlabError
+from mzlab.option_flags import option
 
-__all__ = ["AnalysisOptions", "EXPERIMENTS", "QUICK", "default_sequence_length", "MAX_SEQUENCES"]
-
-EXPERIMENTS = ("learning-curves", "value-error", "sequence-rank", "cross-step", "search-prior", "planning")
-"""Experiment names, in the order ``all`` runs them."""
+__all__ = ["AnalysisOptions", "QUICK", "default_sequence_length", "MAX_SEQUENCES"]
 
 MAX_SEQUENCES = 1024
 """The default sequence length enumerates at most this many sequences per state (paper Fig. 4: 1,024)."""
@@ -36,42 +34,56 @@ def default_sequence_length(num_actions: int) -> int:
 
 @dataclass(frozen=True)
 class AnalysisOptions:
-    num_states: int = 100
+    """Every option shared by the experiments; each field is also a flag of ``mzlab analyze`` (generated from
+    the :func:`~mzlab.option_flags.option` metadata, in this order)."""
+
+    num_states: int = option(100, "on-policy states per checkpoint (default {default})")
     """States drawn from each checkpoint's on-policy distribution."""
-    num_state_episodes: int = 10
+    num_state_episodes: int = option(10, "behaviour-policy episodes forming the state pool (default {default})")
     """Episodes of the behaviour policy whose visited states form the on-policy pool."""
-    seed: int = 0
+    seed: int = option(0, "analysis seed (default {default})")
     """Analysis seed: episode seeds, state draws, search noise and action sampling derive from it."""
-    horizons: tuple[int, ...] | None = None
+    quick: bool = option(False, "tiny smoke budget (numbers are not meaningful)")
+    """Smoke budget (see :data:`QUICK`)."""
+    horizons: tuple[int, ...] | None = option(
+        None, "evaluation horizons of value-error (Fig. 3) and cross-step (Fig. 5) (default 1..K, K = unroll steps)",
+        metavar="K")
     """Evaluation horizons k of value-error and cross-step; default ``1..K``."""
-    num_samples: int = 32
+    long_horizon: int = option(50, "cross-step also evaluates this horizon: Fig. 9, Appendix B.1 "
+                               "(default {default}; 0 = none)", metavar="H")
+    """Cross-step also evaluates this horizon (Fig. 9, Appendix B.1) beside ``horizons`` (Fig. 5); 0 = none."""
+    num_samples: int = option(32, "Monte Carlo sequences per state for Def. 2 (default {default})")
     """Monte Carlo action sequences per state for Def. 2."""
-    sequence_length: int | None = None
+    sequence_length: int | None = option(
+        None, "sequence-rank length (default: longest with A^L <= 1024: Cart Pole 10, others 5)")
     """Length of the enumerated sequences of sequence-rank; default: longest with ``A^L <= 1024``."""
-    num_episodes: int = 10
+    num_episodes: int = option(10, "episodes per setting for learning-curves and planning (default {default})")
     """Evaluation episodes per checkpoint and setting (learning-curves, planning)."""
-    max_episode_steps: int | None = None
+    max_episode_steps: int | None = option(None, "cap on analysis episode length (default: the env's)")
     """Cap on the length of analysis episodes (on-policy pool, learning curves, planning); default: the env's."""
-    simulations: tuple[int, ...] | None = None
+    simulations: tuple[int, ...] | None = option(
+        None, "simulation counts for search-prior and planning (default 5 10 25 50 100)", metavar="N")
     """Simulation counts of search-prior and planning; default ``(5, 10, 25, 50, 100)``."""
-    planning_horizon: int | None = None
+    planning_horizon: int | None = option(
+        None, "leaf rollout length of planning and search-prior (default: the run's td_steps)")
     """Random-rollout length at leaves (planning); default ``replay.td_steps``."""
-    planning_leaves: tuple[str, ...] = ("rollout",)
+    planning_leaves: tuple[str, ...] = option(
+        ("rollout",), "leaf evaluations of planning and search-prior: rollout and/or value "
+        "(default rollout, the paper's Section 4)")
     """Leaf evaluations of planning: ``rollout`` (the paper's Fig. 7) and optionally ``value``."""
-    noise: str = "auto"
+    behaviour_simulations: int | None = option(
+        None, "simulations per move of the behaviour policy (default: the run's)")
+    """Override of the behaviour policy's simulations per move; default the run's ``search.num_simulations``."""
+    noise: str = option("auto", "root noise of the sampled behaviour policy: auto (default: the run's setting), "
+                        "on, off")
     """Root Dirichlet noise of the sampled behaviour policy: ``auto`` (as the run's ``search.add_noise``), ``on``,
     ``off``. Greedy acting never adds noise (paper A.2); search-prior and planning searches never do."""
-    noise_draws: int = 1
+    noise_draws: int = option(1, "sequence-rank: average each behaviour probability over M root-noise draws "
+                              "(the marginal policy; default 1 = one noisy search)", metavar="M")
     """Sequence-rank: root-noise draws averaged into each behaviour probability (1 = one noisy search, the
     policy that generated the data; M > 1 = the marginal policy over the noise, estimated from M searches)."""
-    long_horizon: int = 50
-    """Cross-step also evaluates this horizon (Fig. 9, Appendix B.1) beside ``horizons`` (Fig. 5); 0 = none."""
-    behaviour_simulations: int | None = None
-    """Override of the behaviour policy's simulations per move; default the run's ``search.num_simulations``."""
-    max_checkpoints: int = 5
+    max_checkpoints: int = option(5, "checkpoints per run when --steps is not given (default {default})")
     """Without ``--steps``: this many evenly spaced checkpoints (first and last included); learning-curves: all."""
-    quick: bool = False
-    """Smoke budget (see :data:`QUICK`)."""
 
     def validate(self) -> AnalysisOptions:
         """Raise :class:`MzlabError` naming the first invalid option; return ``self``."""

@@ -1,49 +1,34 @@
-"""Run one experiment (or ``all``) over a session and write its table and figure.
+"""Run one experiment (or ``all``) over a session and write its tables (and, given a drawer, its figures).
 
-Outputs under ``OUT``: ``<experiment>.parquet`` (the tidy table, ``env`` and ``seed`` on every row; search-prior
-also writes ``search-prior-depth.parquet``),
-``<experiment>.png`` and ``<experiment>.svg`` (drawn from that table only), and ``cache/`` (reused units).
+Outputs under ``OUT``: ``<table>.parquet`` for every table of the experiment's spec (the tidy table, ``env``
+and ``seed`` on every row; search-prior also writes ``search-prior-depth.parquet``), what ``draw`` writes
+(``mzlab analyze``: ``<table>.png`` and ``<table>.svg`` from :func:`mzlab.plots.experiment_figures.draw_table`,
+drawn from that table only) and ``cache/`` (reused units). The experiments come from the registry
+(:mod:`mzlab.analysis.registry`); this layer never imports the plots.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from mzlab.analysis.options import EXPERIMENTS
+from mzlab.analysis.registry import experiment_names, get_experiment, run_function
 from mzlab.atomic_files import write_bytes_atomic
-from mzlab.errors import MzlabError
 
 __all__ = ["run_experiment", "check_experiment", "write_table"]
 
-
-def _runners() -> dict:
-    from mzlab.analysis.cross_step import run_cross_step
-    from mzlab.analysis.learning_curves import run_learning_curves
-    from mzlab.analysis.planning import run_planning
-    from mzlab.analysis.search_prior import run_search_prior
-    from mzlab.analysis.sequence_rank import run_sequence_rank
-    from mzlab.analysis.value_error import run_value_error
-
-    return {
-        "learning-curves": run_learning_curves,
-        "value-error": run_value_error,
-        "sequence-rank": run_sequence_rank,
-        "cross-step": run_cross_step,
-        "search-prior": run_search_prior,
-        "planning": run_planning,
-    }
+Drawer = Callable[[str, pd.DataFrame, Path], list]
+"""``draw(table_name, table, stem) -> [paths written]``."""
 
 
 def check_experiment(name: str) -> list[str]:
     """The experiments ``name`` stands for; MzlabError for an unknown name."""
     if name == "all":
-        return list(EXPERIMENTS)
-    if name not in EXPERIMENTS:
-        raise MzlabError(f"unknown experiment {name!r}; valid experiments: {', '.join(EXPERIMENTS)}, all")
-    return [name]
+        return list(experiment_names())
+    return [get_experiment(name).name]
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> Path:
@@ -54,25 +39,24 @@ def write_table(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def run_experiment(name: str, session, steps: list[int] | None = None, *, figures: bool = True) -> dict[str, list]:
-    """Compute every experiment ``name`` stands for; write tables and figures under ``session.out``.
-
-    Returns ``{experiment: [paths written]}``.
-    """
-    from mzlab.plots.analysis_figures import FIGURES
-    from mzlab.plots.style import save_figure
-
+def run_experiment(name: str, session, steps: list[int] | None = None, *, draw: Drawer | None = None
+                   ) -> dict[str, list]:
+    """Compute every experiment ``name`` stands for; write its tables (and ``draw``'s figures) under
+    ``session.out``. Returns ``{experiment: [paths written]}``."""
     names = check_experiment(name)
-    runners = _runners()
     session.out.mkdir(parents=True, exist_ok=True)
     written: dict[str, list] = {}
     for experiment in names:
-        result = runners[experiment](session, steps)
-        tables = result if isinstance(result, dict) else {experiment: result}  # search-prior writes two
+        spec = get_experiment(experiment)
+        result = run_function(spec)(session, steps)
+        tables = result if isinstance(result, dict) else {spec.name: result}
+        unknown = sorted(set(tables) - {table.name for table in spec.tables})
+        if unknown:
+            raise ValueError(f"experiment {spec.name!r} returned table {unknown[0]!r}, which its spec does not name")
         paths = []
-        for name, table in tables.items():
-            paths.append(write_table(table, session.out / f"{name}.parquet"))
-            if figures and name in FIGURES:
-                paths.extend(save_figure(FIGURES[name](table), session.out / name))
+        for table_name, table in tables.items():
+            paths.append(write_table(table, session.out / f"{table_name}.parquet"))
+            if draw is not None:
+                paths.extend(draw(table_name, table, session.out / table_name))
         written[experiment] = paths
     return written

@@ -18,6 +18,7 @@ from mzlab.analysis.cache import ResultCache
 from mzlab.analysis.on_policy import StateSample, sample_on_policy_states
 from mzlab.analysis.options import AnalysisOptions, ResolvedOptions
 from mzlab.analysis.policies import SearchPolicy, behaviour_policy
+from mzlab.analysis.registry import find_experiment, get_experiment
 from mzlab.errors import MzlabError
 
 __all__ = ["Checkpoint", "AnalysisSession", "evenly_spaced", "per_checkpoint", "progress"]
@@ -108,10 +109,14 @@ class AnalysisSession:
         *,
         device: str = "cpu",
         use_cache: bool = True,
+        experiment_options: dict | None = None,
     ):
         from mzlab.runs import RunDirectory
 
         self.options = options.with_quick().validate()
+        self._experiment_options = {}
+        for name, value in (experiment_options or {}).items():
+            self._experiment_options[name] = _validated(value, get_experiment(name))
         self.runs = [RunDirectory.open(path) for path in run_dirs]
         if not self.runs:
             raise MzlabError("--run-dir: give at least one run directory")
@@ -144,7 +149,7 @@ class AnalysisSession:
             if not steps:
                 raise MzlabError("--run-dir: the runs share no checkpoint step; pass --steps or runs with "
                                  "common checkpoints")
-        if requested is None and (experiment != "learning-curves" or self.options.quick):
+        if requested is None and (not _every_checkpoint(experiment) or self.options.quick):
             steps = evenly_spaced(steps, self.options.max_checkpoints)
         return steps
 
@@ -186,6 +191,23 @@ class AnalysisSession:
             )
         return self._states[key]
 
+    def experiment_options(self, experiment: str):
+        """The options of ``experiment``'s own dataclass (its spec's ``options``): as given, else its defaults."""
+        spec = get_experiment(experiment)
+        if spec.options is None:
+            raise MzlabError(f"experiment {experiment!r} has no options of its own")
+        if experiment not in self._experiment_options:
+            self._experiment_options[experiment] = _validated(spec.options(), spec)
+        return self._experiment_options[experiment]
+
+    def experiment_cache_parts(self, experiment: str) -> dict:
+        """``{"experiment_options": {...}}`` for an experiment with options of its own, else nothing (so the
+        keys of the paper's experiments are those they always had)."""
+        spec = find_experiment(experiment)
+        if spec is None or spec.options is None:
+            return {}
+        return {"experiment_options": dataclasses.asdict(self.experiment_options(experiment))}
+
     def cache_parts(self, checkpoints: list[Checkpoint], **extra) -> dict:
         """The cache key contents of a unit over ``checkpoints`` (same run)."""
         first = checkpoints[0]
@@ -197,6 +219,19 @@ class AnalysisSession:
             "resolved": dataclasses.asdict(first.options),
             **extra,
         }
+
+
+def _every_checkpoint(experiment: str) -> bool:
+    spec = find_experiment(experiment)
+    return spec is not None and spec.every_checkpoint
+
+
+def _validated(options, spec):
+    if spec.options is None or not isinstance(options, spec.options):
+        raise MzlabError(f"experiment {spec.name!r}: options must be a {getattr(spec.options, '__name__', None)}, "
+                         f"got {type(options).__name__}")
+    validate = getattr(options, "validate", None)
+    return (validate() or options) if callable(validate) else options
 
 
 def progress(items: list, description: str):
@@ -219,6 +254,6 @@ def per_checkpoint(session: AnalysisSession, experiment: str, requested: list[in
     frames = []
     for run, step in progress(units, experiment):
         checkpoint = session.checkpoint(run, step)
-        parts = session.cache_parts([checkpoint])
+        parts = session.cache_parts([checkpoint], **session.experiment_cache_parts(experiment))
         frames.append(session.cache.get_or_compute(experiment, parts, lambda c=checkpoint: compute(c)))
     return frames

@@ -44,7 +44,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mzlab.sweep import parse_seeds, run_demo_study
+    from mzlab.demo_study import run_demo_study
+    from mzlab.sweep import parse_seeds
 
     if args.training_steps <= 0:
         raise MzlabError(f"--training-steps must be a positive integer, got {args.training_steps}")

@@ -1,6 +1,7 @@
 """The paper's figures drawn from the analysis result tables only (mean ± standard error over seeds).
 
-Each ``plot_<experiment>(table)`` returns a matplotlib figure; :data:`FIGURES` maps experiment names to them.
+Each ``plot_<experiment>(table)`` returns a matplotlib figure; each experiment's spec names its function
+(``mzlab/analysis/experiments/``), and :mod:`mzlab.plots.experiment_figures` draws it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from mzlab.analysis.aggregate import mean_over_seeds
 from mzlab.plots.style import band, figure_legend, log_axis, plt
 
 __all__ = [
-    "FIGURES",
     "plot_learning_curves",
     "plot_value_error",
     "plot_sequence_rank",
@@ -245,13 +245,3 @@ def plot_planning(table: pd.DataFrame):
     _note(figure, table, ["env", "step"])
     return figure
 
-
-FIGURES = {
-    "learning-curves": plot_learning_curves,
-    "value-error": plot_value_error,
-    "sequence-rank": plot_sequence_rank,
-    "cross-step": plot_cross_step,
-    "search-prior": plot_search_prior,
-    "search-prior-depth": plot_search_prior_depth,
-    "planning": plot_planning,
-}

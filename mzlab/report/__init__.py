@@ -8,7 +8,7 @@ Public API::
 """
 
 from mzlab.report.build import build_report
-from mzlab.report.tables import SUMMARY_SPECS, SummarySpec, collect_tables, format_mean_se, spec_for, summarise
+from mzlab.report.tables import SummarySpec, collect_tables, format_mean_se, spec_for, summarise, summary_spec
 
-__all__ = ["SUMMARY_SPECS", "SummarySpec", "build_report", "collect_tables", "format_mean_se", "spec_for",
+__all__ = ["SummarySpec", "summary_spec", "build_report", "collect_tables", "format_mean_se", "spec_for",
            "summarise"]

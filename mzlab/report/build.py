@@ -92,21 +92,23 @@ def _result_section(name: str, table: pd.DataFrame, spec: SummarySpec, report_di
 
 def _draw(name: str, table: pd.DataFrame, summary: pd.DataFrame, spec: SummarySpec, stem: Path, *,
           title: str) -> tuple[Path, Path, str]:
-    """The paper's figure from :data:`mzlab.plots.analysis_figures.FIGURES` for a known experiment (drawn from
-    the multi-seed table), else the generic mean ± s.e. drawing of ``summary``. Returns (png, svg, note)."""
+    """The figure the experiment's spec names for the table (drawn from the multi-seed table by
+    :mod:`mzlab.plots`), else the generic mean ± s.e. drawing of ``summary``. Returns (png, svg, note)."""
     note = ""
     try:
-        from mzlab.plots.analysis_figures import FIGURES
+        from mzlab.plots.experiment_figures import figure_function
+
+        function = figure_function(name)
     except ImportError:
-        FIGURES = {}
+        function = None
     several_variants = VARIANT_COLUMN in table.columns and table[VARIANT_COLUMN].nunique() > 1
-    if name in FIGURES and several_variants:
+    if function is not None and several_variants:
         note = "Variants side by side: the generic figure draws one line per variant (the paper's layout has none)."
-    elif name in FIGURES:
+    elif function is not None:
         import matplotlib.pyplot as plt
 
         try:
-            figure = FIGURES[name](table)
+            figure = function(table)
             stem.parent.mkdir(parents=True, exist_ok=True)
             paths = (stem.with_suffix(".png"), stem.with_suffix(".svg"))
             figure.savefig(paths[0], dpi=110, bbox_inches="tight")

@@ -1,60 +1,32 @@
 """A study's result tables: collect the per-seed Parquet files and summarise them as mean ± standard error.
 
-Pure functions on pandas frames; no plotting and no file writing here.
+Pure functions on pandas frames; no plotting and no file writing here. Each experiment's summary spec comes
+from its registration (:mod:`mzlab.analysis.registry`); a table no experiment names gets one guessed from its
+column types.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["SummarySpec", "SUMMARY_SPECS", "VARIANT_COLUMN", "collect_tables", "spec_for", "with_variant", "summarise",
+from mzlab.analysis.experiment import SummarySpec
+from mzlab.analysis.registry import table_spec
+
+__all__ = ["SummarySpec", "summary_spec", "VARIANT_COLUMN", "collect_tables", "spec_for", "with_variant", "summarise",
            "format_mean_se"]
 
 REPLICATE_COLUMNS = ("env", "seed", "episode", "state_index", "sequence", "source")
 """Columns that index replicates, averaged over rather than kept as keys."""
 
 
-@dataclass(frozen=True)
-class SummarySpec:
-    """How one experiment's table is summarised and drawn."""
-
-    keys: tuple[str, ...]
-    """Columns that identify a condition; everything else is averaged within a seed first."""
-    values: tuple[str, ...]
-    """Measured columns summarised as mean ± standard error over seeds."""
-    x: str
-    """Horizontal axis of the figure."""
-    series: tuple[str, ...] = ()
-    """Columns whose combinations are drawn as separate lines."""
-    title: str = ""
-
-
-SUMMARY_SPECS: dict[str, SummarySpec] = {
-    "learning-curves": SummarySpec(("step", "policy", "actions"), ("return",), "step", ("policy", "actions"),
-                                   "Return of the MCTS policy and the prior alone (paper Figs. 2, 8)"),
-    "value-error": SummarySpec(("step", "horizon"), ("policy_error", "mean_sequence_error"), "horizon", ("step",),
-                               "Value prediction error of the behaviour policy by horizon (Fig. 3)"),
-    "sequence-rank": SummarySpec(("step", "rank"), ("error", "probability"), "rank", ("step",),
-                                 "Error of action sequences ranked from least to most likely (Fig. 4)"),
-    "cross-step": SummarySpec(("model_step", "policy_step", "horizon"), ("policy_error", "mean_sequence_error"),
-                              "policy_step", ("model_step",),
-                              "Model of checkpoint X evaluating the policy of checkpoint Y (Fig. 5 at horizon K, "
-                              "Fig. 9 at horizon 50)"),
-    "search-prior": SummarySpec(("step", "prior", "leaf", "num_simulations"),
-                                ("path_error", "tv_distance", "kl_divergence", "mean_depth"),
-                                "num_simulations", ("prior", "leaf"),
-                                "Search with the policy prior versus a uniform prior (Fig. 6)"),
-    "search-prior-depth": SummarySpec(("step", "prior", "leaf", "num_simulations", "depth"),
-                                      ("path_error", "path_fraction"), "depth", ("prior", "leaf"),
-                                      "Fig. 6's path error by path depth, and the depth distribution"),
-    "planning": SummarySpec(("step", "model", "prior", "leaf", "num_simulations"), ("return",), "num_simulations",
-                            ("model", "prior", "leaf"), "Planning with the learned versus the true model (Fig. 7)"),
-}
+def summary_spec(name: str) -> SummarySpec | None:
+    """The summary spec the experiments' registry gives the table ``name`` (any spelling), or None."""
+    table = table_spec(_canonical(name))
+    return None if table is None else table.summary
 
 
 def _canonical(name: str) -> str:
@@ -127,7 +99,7 @@ def with_variant(spec: SummarySpec, table: pd.DataFrame) -> SummarySpec:
 
 
 def _spec_for(name: str, table: pd.DataFrame) -> SummarySpec:
-    known = SUMMARY_SPECS.get(_canonical(name))
+    known = summary_spec(name)
     columns = set(table.columns)
     if known is not None and set(known.values) & columns:
         keys = tuple(k for k in known.keys if k in columns)

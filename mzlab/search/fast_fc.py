@@ -13,8 +13,8 @@ import math
 import numpy as np
 import torch
 
-from mzlab.networks.support import EPSILON
 from mzlab.jit import njit_fast
+from mzlab.networks.support import EPSILON
 
 __all__ = ["FastRecurrent", "supports_fast_path"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from mzlab.jit import HAVE_NUMBA
 from mzlab.networks.inputs import observations_to_tensor
 from mzlab.networks.support import support_to_scalar
 from mzlab.search.fast_fc import FastRecurrent, supports_fast_path
-from mzlab.jit import HAVE_NUMBA
 from mzlab.search.types import RootOutput, StepOutput
 
 __all__ = ["LearnedModel"]

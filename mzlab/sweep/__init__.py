@@ -5,12 +5,12 @@ Public API::
     run_sweep(out_dir, *, env, seeds, overrides=(), analyses="all", quick=False, executor="local",
               max_workers=None, ray_address=None, retries=2, progress=True) -> SweepSummary
     run_jobs(jobs, study_dir, *, executor, retries=2, progress=True) -> SweepSummary   # any DAG of Job
-    run_demo_study(out_dir, *, seeds, overrides, quick=True) -> Path                   # report path
     Job(job_id, kind, target="module:function", kwargs, paths, depends_on)
     parse_seeds("0-4") -> [0, 1, 2, 3, 4];  make_executor("local" | "ray", ...)
+
+The demo study (sweep + report) is :func:`mzlab.demo_study.run_demo_study`, above both layers.
 """
 
-from mzlab.sweep.demo import run_demo_study
 from mzlab.sweep.executors import EXECUTORS, LocalExecutor, RayExecutor, WorkerDied, make_executor
 from mzlab.sweep.jobs import Job
 from mzlab.sweep.records import JobRecord, read_record
@@ -34,7 +34,6 @@ __all__ = [
     "read_record",
     "read_study_file",
     "resolve_analyses",
-    "run_demo_study",
     "run_jobs",
     "run_sweep",
     "study_jobs",

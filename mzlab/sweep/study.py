@@ -20,35 +20,24 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mzlab.analysis.registry import experiment_names
 from mzlab.checked_files import checksum_problem, read_json_file, with_checksum
 from mzlab.errors import MzlabError
+from mzlab.sweep.command_lines import analyze_argv, train_argv
 from mzlab.sweep.jobs import Job
 from mzlab.sweep.provenance import software_versions
 from mzlab.sweep.records import write_json_atomic
-from mzlab.sweep.targets import analyze_argv, train_argv
 from mzlab.sweep.variants import VARIANT_FOLDER_PREFIX, Variant
 
 __all__ = ["EXPERIMENTS", "StudyPlan", "resolve_analyses", "study_jobs", "write_study_file", "read_study_file"]
 
-EXPERIMENTS = ("learning-curves", "value-error", "sequence-rank", "cross-step", "search-prior", "planning")
-"""The paper's experiments, in the order of ``mzlab analyze all`` (issue 5)."""
-
-
-def available_experiments() -> tuple[str, ...]:
-    """The experiments ``mzlab analyze`` offers, if it publishes them, else :data:`EXPERIMENTS`."""
-    try:
-        from mzlab import analysis
-    except ImportError:
-        return EXPERIMENTS
-    published = getattr(analysis, "EXPERIMENTS", None)
-    if isinstance(published, (tuple, list, dict)) and published:
-        return tuple(name for name in published if name != "all")
-    return EXPERIMENTS
+EXPERIMENTS = experiment_names()
+"""The experiments registered when the sweep was imported (the paper's), in the order of ``mzlab analyze all``."""
 
 
 def resolve_analyses(text: str | None) -> tuple[str, ...]:
     """``"all"`` -> every experiment; ``"none"`` or ``""`` -> none; ``"a,b"`` -> those, validated."""
-    valid = available_experiments()
+    valid = experiment_names()
     if text is None or text.strip() in ("all",):
         return valid
     if text.strip() in ("", "none"):

@@ -1,26 +1,16 @@
 """The study's job functions: thin calls of the public ``mzlab`` commands, run inside a worker.
 
 They go through :func:`mzlab.cli.main` (the same code path as the terminal), so the sweep depends only on
-the documented command lines of ``mzlab train`` and ``mzlab analyze``, not on their internals.
+the documented command lines of ``mzlab train`` and ``mzlab analyze``, not on their internals. This module is
+in the top layer (with :mod:`mzlab.cli`, ``docs/architecture.md``); the rest of the sweep builds the command
+lines (:mod:`mzlab.sweep.command_lines`) and names these functions by ``"module:function"`` only.
 """
 
 from __future__ import annotations
 
+from mzlab.sweep.command_lines import analyze_argv, train_argv
+
 __all__ = ["train", "analyze", "train_argv", "analyze_argv", "run_cli"]
-
-
-def train_argv(*, env: str, seed: int, run_dir: str, overrides: list[str]) -> list[str]:
-    argv = ["train", "--env", env, "--seed", str(seed), "--run-dir", run_dir]
-    for override in overrides:
-        argv += ["--set", override]
-    return argv
-
-
-def analyze_argv(*, experiment: str, run_dir: str, out: str, quick: bool, options: list[str]) -> list[str]:
-    argv = ["analyze", experiment, "--run-dir", run_dir, "--out", out]
-    if quick:
-        argv.append("--quick")
-    return argv + list(options)
 
 
 def run_cli(argv: list[str]) -> None:

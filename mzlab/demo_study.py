@@ -1,4 +1,7 @@
-"""The demo study behind ``make demo``: a few Cart Pole seeds, train -> analyze all -> report."""
+"""The demo study behind ``make demo`` and ``mzlab demo``: a few Cart Pole seeds, train -> analyze all -> report.
+
+It composes the sweep and the report, so it sits in the top layer with the commands (``docs/architecture.md``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mzlab.errors import MzlabError
+from mzlab.report import build_report
 from mzlab.sweep.run import run_sweep
 
 __all__ = ["run_demo_study"]
@@ -32,8 +36,6 @@ def run_demo_study(
     Rerunning resumes: finished jobs are skipped. Raises :class:`MzlabError` naming the failed jobs' logs
     when any job failed (the report is still written from whatever finished).
     """
-    from mzlab.report import build_report
-
     summary = run_sweep(out_dir, env=env, seeds=seeds, overrides=overrides, analyses="all", quick=quick,
                         analysis_options=analysis_options,
                         executor=executor, max_workers=max_workers, progress=progress,
