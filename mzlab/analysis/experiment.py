@@ -41,6 +41,8 @@ class ResultTable:
     figure: str | Callable | None = None
     """``"module:function"`` of ``figure(table) -> matplotlib figure`` (loaded by :mod:`mzlab.plots`); None:
     ``mzlab analyze`` draws none and the report draws its generic mean ± s.e. figure."""
+    caption: str = ""
+    """What the figure shows: the first sentence of its caption in the report (the budget is added there)."""
 
 
 _NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")

@@ -1,6 +1,7 @@
 """Figure captions of the report: what is plotted, over how much data, and any cap on the budget.
 
-The budget is read from the table itself (states, samples, episodes, simulations, horizons, checkpoints, seeds)
+What a figure shows is its table's ``caption`` in the experiment's spec (``mzlab/analysis/experiments/``). The
+budget is read from the table itself (states, samples, episodes, simulations, horizons, checkpoints, seeds)
 plus the analysis options the studies ran with (``study.json``), so a caption cannot disagree with the data.
 """
 
@@ -8,31 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["WHAT", "caption"]
+from mzlab.analysis.registry import table_spec
 
-WHAT = {
-    "learning-curves": "Return of MuZero's behaviour policy (MCTS) and of the policy prior alone, actions sampled "
-                       "(solid) or greedy (dashed), over training steps (paper Figs. 2 and 8).",
-    "value-error": "Value prediction error of the learned model evaluating its own behaviour policy, Def. 2 "
-                   "|E G_k - E Ĝ_k| (top) and E|G_k - Ĝ_k| (bottom), over training steps, one line per horizon "
-                   "k (Fig. 3).",
-    "sequence-rank": "Every action sequence of length L from each on-policy state, ranked from least to most likely "
-                     "under the behaviour policy: its probability (blue, left axis) and its value prediction error "
-                     "|G_L - Ĝ_L| (orange, right axis) (Fig. 4).",
-    "cross-step": "Def. 2 error of the learned model of checkpoint X (rows) evaluating the behaviour policy of "
-                  "checkpoint Y (columns), states from X's on-policy distribution: Fig. 5 at horizon K and Fig. 9 "
-                  "(Appendix B.1) at the long horizon.",
-    "search-prior": "Learned-model MCTS guided by the policy prior (blue) or a uniform prior (orange), with "
-                    "random-rollout (solid) or value-network (dashed) leaves, over the number of simulations: the "
-                    "value error of the simulated paths, and the total variation and KL(visits || prior) between "
-                    "the root visit distribution and the policy prior (Fig. 6).",
-    "search-prior-depth": "Fig. 6's path error split by path depth k at the largest simulation count (left; a mean "
-                          "over the states that have paths of depth k) and the share of paths at each depth "
-                          "(right), per prior and leaf evaluation.",
-    "planning": "Return of MCTS acting in the real environment with the learned (orange) or ground-truth (green) "
-                "model, policy (solid) or uniform (dashed) prior, over the number of simulations; the policy prior "
-                "alone dotted, with its band (Fig. 7).",
-}
+__all__ = ["caption"]
 
 
 def _values(table: pd.DataFrame, column: str) -> list:
@@ -48,7 +27,8 @@ def _span(values: list) -> str:
 
 def caption(name: str, table: pd.DataFrame, studies: list[dict]) -> str:
     """The caption of experiment ``name``'s figure drawn from ``table``; ``studies`` = their study.json."""
-    parts = [WHAT.get(name, f"{name}: mean ± standard error over seeds.")]
+    spec = table_spec(name)
+    parts = [spec.caption if spec is not None and spec.caption else f"{name}: mean ± standard error over seeds."]
     seeds = table.groupby("env")["seed"].nunique().to_dict() if {"env", "seed"} <= set(table.columns) else {}
     if seeds:
         parts.append("Mean ± one standard error over seeds (" + ", ".join(f"{env}: {n}" for env, n in seeds.items())

@@ -11,7 +11,10 @@ EXPERIMENT = Experiment(
                     "policy_step", ("model_step",),
                     "Model of checkpoint X evaluating the policy of checkpoint Y (Fig. 5 at horizon K, "
                     "Fig. 9 at horizon 50)"),
-        figure="mzlab.plots.analysis_figures:plot_cross_step"),),
+        figure="mzlab.plots.analysis_figures:plot_cross_step",
+        caption=("Def. 2 error of the learned model of checkpoint X (rows) evaluating the behaviour policy of "
+                 "checkpoint Y (columns), states from X's on-policy distribution: Fig. 5 at horizon K and Fig. "
+                 "9 (Appendix B.1) at the long horizon.")),),
     uses=("horizons", "long_horizon", "num_samples"),
     cache_version=2,
     order=40,

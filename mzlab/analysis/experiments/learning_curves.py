@@ -9,7 +9,9 @@ EXPERIMENT = Experiment(
         "learning-curves",
         SummarySpec(("step", "policy", "actions"), ("return",), "step", ("policy", "actions"),
                     "Return of the MCTS policy and the prior alone (paper Figs. 2, 8)"),
-        figure="mzlab.plots.analysis_figures:plot_learning_curves"),),
+        figure="mzlab.plots.analysis_figures:plot_learning_curves",
+        caption=("Return of MuZero's behaviour policy (MCTS) and of the policy prior alone, actions sampled "
+                 "(solid) or greedy (dashed), over training steps (paper Figs. 2 and 8).")),),
     uses=("num_episodes", "max_episode_steps"),
     every_checkpoint=True,
     cache_version=2,

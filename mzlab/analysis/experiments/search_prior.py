@@ -11,12 +11,19 @@ EXPERIMENT = Experiment(
             SummarySpec(("step", "prior", "leaf", "num_simulations"),
                         ("path_error", "tv_distance", "kl_divergence", "mean_depth"), "num_simulations",
                         ("prior", "leaf"), "Search with the policy prior versus a uniform prior (Fig. 6)"),
-            figure="mzlab.plots.analysis_figures:plot_search_prior"),
+            figure="mzlab.plots.analysis_figures:plot_search_prior",
+            caption=("Learned-model MCTS guided by the policy prior (blue) or a uniform prior (orange), with "
+                     "random-rollout (solid) or value-network (dashed) leaves, over the number of simulations: the "
+                     "value error of the simulated paths, and the total variation and KL(visits || prior) between "
+                     "the root visit distribution and the policy prior (Fig. 6).")),
         ResultTable(
             "search-prior-depth",
             SummarySpec(("step", "prior", "leaf", "num_simulations", "depth"), ("path_error", "path_fraction"),
                         "depth", ("prior", "leaf"), "Fig. 6's path error by path depth, and the depth distribution"),
-            figure="mzlab.plots.analysis_figures:plot_search_prior_depth"),
+            figure="mzlab.plots.analysis_figures:plot_search_prior_depth",
+            caption=("Fig. 6's path error split by path depth k at the largest simulation count (left; a mean over "
+                     "the states that have paths of depth k) and the share of paths at each depth (right), per "
+                     "prior and leaf evaluation.")),
     ),
     uses=("simulations", "planning_horizon", "planning_leaves"),
     cache_version=2,

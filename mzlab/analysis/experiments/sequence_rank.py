@@ -9,7 +9,10 @@ EXPERIMENT = Experiment(
         "sequence-rank",
         SummarySpec(("step", "rank"), ("error", "probability"), "rank", ("step",),
                     "Error of action sequences ranked from least to most likely (Fig. 4)"),
-        figure="mzlab.plots.analysis_figures:plot_sequence_rank"),),
+        figure="mzlab.plots.analysis_figures:plot_sequence_rank",
+        caption=("Every action sequence of length L from each on-policy state, ranked from least to most "
+                 "likely under the behaviour policy: its probability (blue, left axis) and its value "
+                 "prediction error |G_L - Ĝ_L| (orange, right axis) (Fig. 4).")),),
     uses=("sequence_length", "noise_draws"),
     cache_version=2,
     order=30,

@@ -9,7 +9,10 @@ EXPERIMENT = Experiment(
         "value-error",
         SummarySpec(("step", "horizon"), ("policy_error", "mean_sequence_error"), "horizon", ("step",),
                     "Value prediction error of the behaviour policy by horizon (Fig. 3)"),
-        figure="mzlab.plots.analysis_figures:plot_value_error"),),
+        figure="mzlab.plots.analysis_figures:plot_value_error",
+        caption=("Value prediction error of the learned model evaluating its own behaviour policy, Def. 2 |E "
+                 "G_k - E Ĝ_k| (top) and E|G_k - Ĝ_k| (bottom), over training steps, one line per horizon k "
+                 "(Fig. 3).")),),
     uses=("horizons", "num_samples"),
     cache_version=2,
     order=20,
