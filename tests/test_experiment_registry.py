@@ -173,3 +173,37 @@ def test_the_worked_example_of_the_docs_is_this_module():
     text = (ROOT / "docs" / "extending.md").read_text(encoding="utf-8")
     block = re.search(r"the whole of `mzlab/analysis/experiments/reward_error.py`:\n\n```python\n(.*?)```", text, re.S)
     assert block and block.group(1) == Path(reward_error_experiment.__file__).read_text(encoding="utf-8")
+
+
+def test_the_papers_experiments_name_functions_that_exist():
+    from mzlab.analysis.registry import experiments, run_function
+    from mzlab.plots import analysis_figures
+    from mzlab.plots.experiment_figures import figure_function
+
+    specs = experiments()
+    assert [spec.name for spec in specs] == ["learning-curves", "value-error", "sequence-rank", "cross-step",
+                                             "search-prior", "planning"]
+    for spec in specs:
+        assert callable(run_function(spec)) and spec.cache_version == 2  # the version their caches were made with
+        for table in spec.tables:
+            function = figure_function(table.name)
+            assert function is getattr(analysis_figures, "plot_" + table.name.replace("-", "_"))
+            assert table.summary is not None and table.caption
+    assert [spec.name for spec in specs if spec.every_checkpoint] == ["learning-curves"]
+
+
+def test_cache_keys_carry_each_experiments_version(reward_error, tmp_path):
+    """The key is the sha256 of the canonical JSON of the parts with the experiment's cache version: 2 for the
+    paper's experiments (the keys their existing caches have), the spec's for a new one (1 here)."""
+    import hashlib
+    import json
+
+    from mzlab.analysis.cache import ResultCache
+
+    parts = {"run": "/runs/a", "steps": [10], "options": {"num_states": 3}}
+    cache = ResultCache(tmp_path)
+    for experiment, version in (("value-error", 2), ("reward-error", 1), ("not-an-experiment", 2)):
+        cache.get_or_compute(experiment, parts, lambda: pd.DataFrame({"x": [1.0]}))
+        text = json.dumps({"version": version, "experiment": experiment, **parts}, sort_keys=True)
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+        assert (tmp_path / experiment / f"{key}.parquet").is_file(), experiment
