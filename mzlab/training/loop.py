@@ -5,7 +5,7 @@ One process. Self-play plays one move of all ``num_actors`` games whenever the l
 otherwise the learner takes a step. Everything is counted, not timed, so the same seed and config give the
 same run on CPU. Every ``checkpoint_interval`` learner steps (and at step 0 and at the end) a checkpoint is
 added to the run directory's history: weights (the objective's extra heads under ``objective.``), trainer
-state (optimiser, RNG states, counters) and the replay buffer (``replay/step_XXXXXXXX.npz``, its size and
+state (optimiser, RNG states, counters, the reanalyse target network's two sets of weights) and the replay buffer (``replay/step_XXXXXXXX.npz``, its size and
 sha256 in the checkpoint's metadata; the buffers of the two newest checkpoints are kept, an older one is
 deleted only once a newer checkpoint is complete). A rerun resumes from the newest checkpoint that is fully
 resumable (weights, trainer state and buffer all verified), saying so in one line when it has to fall back;
@@ -53,6 +53,10 @@ __all__ = ["Trainer", "resolve_device", "replay_path", "REPLAY_FILES_KEPT", "AUT
 
 REPLAY_FILES_KEPT = 2
 """Replay buffers kept: the newest checkpoints' (one to resume from, one to fall back to)."""
+
+TARGET_STATE_KEY = "reanalyse_target"
+"""Trainer-state entry of the reanalyse target network (``TargetNetwork.state()``), present when
+``replay.target_network_interval > 0``; checkpoints from before it existed resume without it."""
 
 AUTO_COMPILE_MIN_STEPS = 5_000
 """``training.compile=auto`` compiles only runs of at least this many learner steps: compiling costs 20-60 s
@@ -134,7 +138,7 @@ class Trainer:
     # ---------------------------------------------------------------------------------------------- state
 
     def _trainer_state(self) -> dict:
-        return {
+        state = {
             "optimizer": self.learner.optimizer_tensors(),
             "torch_rng": torch.get_rng_state(),
             "numpy_rngs": [rng.bit_generator.state for rng in (self.self_play_rng, self.replay_rng,
@@ -143,6 +147,9 @@ class Trainer:
             "games": self.games,
             "wall_seconds": self.wall_seconds,
         }
+        if self.target is not None:  # replay.target_network_interval > 0: reanalysis's lagging weights
+            state[TARGET_STATE_KEY] = self.target.state()
+        return state
 
     def save_checkpoint(self) -> None:
         step = self.learner.step
@@ -178,10 +185,14 @@ class Trainer:
         failures: list[tuple[int, MzlabError]] = []
         for step in reversed(steps):
             try:
-                self._load_checkpoint(step)
+                target_restored = self._load_checkpoint(step)
             except MzlabError as error:
                 failures.append((step, error))
                 continue
+            if not target_restored:
+                print(f"mzlab: checkpoint {step} of {str(self.run_dir.path)!r} has no saved reanalyse target network "
+                      "(written by an older mzlab); the target restarts from the resumed weights and lags as usual "
+                      f"again after two refreshes ({2 * self.target.interval} steps)", file=sys.stderr)
             self.run_dir.verify_metrics(step)  # damaged metrics are named, never carried into new checkpoints
             if failures:
                 moved = self._set_aside([s for s in steps if s > step], step)
@@ -197,8 +208,10 @@ class Trainer:
                              f"{newest}: {reason}")
         return None
 
-    def _load_checkpoint(self, step: int) -> None:
-        """Restore network, optimiser, RNGs, counters and replay buffer of checkpoint ``step`` (all verified)."""
+    def _load_checkpoint(self, step: int) -> bool:
+        """Restore network, optimiser, RNGs, counters, target network and replay buffer of checkpoint ``step`` (all
+        verified). Returns False when the run has a target network but the checkpoint did not save one (an older
+        mzlab's): the target then restarts from the checkpoint's weights."""
         weights, metadata = self.run_dir.load_checkpoint(step, device=self.device)
         state = self.run_dir.load_trainer_state(step)
         if state is None:
@@ -225,11 +238,18 @@ class Trainer:
                 rng.bit_generator.state = rng_state
             self.env_steps, self.games = int(state["env_steps"]), int(state["games"])
             self.wall_seconds = float(state["wall_seconds"])
+            target_restored = self.target is None or TARGET_STATE_KEY in state
+            if self.target is not None:
+                if target_restored:
+                    self.target.load_state(state[TARGET_STATE_KEY])
+                else:
+                    self.target.restart_from(self.network)
         except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as error:
             message = " ".join(str(error).split())[:200]
             raise MzlabError(f"trainer state of checkpoint {metadata_file!r} does not fit this run "
                              f"({type(error).__name__}: {message})") from None
         self.buffer.load(io.BytesIO(replay), name=str(path))
+        return target_restored
 
     def _set_aside(self, steps: list[int], resumed: int) -> Path:
         """Move the files of checkpoints ``steps`` (newer than ``resumed``) out of the history."""

@@ -49,6 +49,34 @@ class TargetNetwork:
             self.network.load_state_dict(self._recent)
             self._recent = _weights(network)
 
+    def state(self) -> dict[str, dict[str, torch.Tensor]]:
+        """``{"network": the weights reanalysis uses now, "recent": the weights the next refresh installs}``.
+        Between refreshes at multiples of ``interval`` these are the network's weights at the refresh before last
+        and at the last one; which refresh is next follows from the learner's step, so no step is recorded."""
+        return {"network": _weights(self.network), "recent": {name: t.clone() for name, t in self._recent.items()}}
+
+    def load_state(self, state: dict[str, dict[str, torch.Tensor]]) -> None:
+        """Restore what :meth:`state` returned (a checkpoint's); tensors move to this network's device. Raises
+        ``KeyError`` / ``ValueError`` / ``RuntimeError`` when the tensors do not fit the network."""
+        own = self.network.state_dict()
+        recent = dict(state["recent"])
+        if set(recent) != set(own):
+            raise KeyError(f"target network 'recent' weights name {sorted(set(recent) ^ set(own))[:3]} "
+                           "that the network does not have (or lack them)")
+        wrong = [name for name in own if tuple(recent[name].shape) != tuple(own[name].shape)]
+        if wrong:
+            raise ValueError(f"target network 'recent' weight {wrong[0]!r} has shape {tuple(recent[wrong[0]].shape)}, "
+                             f"the network's {tuple(own[wrong[0]].shape)}")
+        self.network.load_state_dict(state["network"])
+        self._recent = {name: recent[name].detach().to(device=own[name].device, dtype=own[name].dtype, copy=True)
+                        for name in own}
+
+    def restart_from(self, network: torch.nn.Module) -> None:
+        """Both the target and the next refresh take ``network``'s weights (a resume from a checkpoint that did
+        not save the target)."""
+        self.network.load_state_dict(network.state_dict())
+        self._recent = _weights(network)
+
 
 def _weights(network: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {name: tensor.detach().clone() for name, tensor in network.state_dict().items()}
