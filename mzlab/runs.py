@@ -14,17 +14,15 @@ Every file is written atomically (temp file + ``os.replace``); checkpoint metada
 of each tensor file and loading verifies both, so a truncated, corrupted or swapped file is a clear
 :class:`MzlabError` naming the file. The metadata records the config it was trained with and a checksum of
 itself, so an edited ``config.json`` or metadata file is refused naming the file and the differing fields.
+This module is the directory's lifecycle (create, resume, open, discard), its step list and its metrics; one
+checkpoint's files are written and read by :mod:`mzlab.run_checkpoints`.
 One process writes a run directory at a time: :meth:`RunDirectory.create_or_resume` takes the writer lock
 (:mod:`mzlab.run_lock`); readers never need it.
 """
 
 from __future__ import annotations
 
-import datetime
-import hashlib
-import json
 import os
-import re
 import weakref
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,39 +30,33 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import safetensors.torch
 import torch
 from torch import nn
 
-from mzlab.atomic_files import write_bytes_atomic, write_json_atomic
-from mzlab.checked_files import read_json_file, read_verified_bytes
+from mzlab.atomic_files import write_bytes_atomic
 from mzlab.config import ExperimentConfig
-from mzlab.config_io import (
-    config_differences,
-    config_hash,
-    config_to_dict,
-    load_config,
-    save_config,
-    validate,
-)
+from mzlab.config_io import config_differences, config_hash, load_config, save_config, validate
 from mzlab.errors import MzlabError
-from mzlab.run_checks import check_history, check_trained_config, describe_differences, metadata_checksum
+from mzlab.run_checkpoints import (
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_FORMAT_VERSION,
+    OBJECTIVE_PREFIX,
+    decode_trainer_state,
+    describe_steps,
+    list_checkpoint_steps,
+    metadata_path,
+    read_metadata,
+    read_tensor_file,
+    split_objective_weights,
+    write_checkpoint,
+)
+from mzlab.run_checks import check_history, describe_differences, metadata_checksum
 from mzlab.run_lock import LOCK_NAME, acquire_writer_lock
 from mzlab.run_metrics import append_rows, discard_rows_after, metrics_digest, read_rows, repair_tail
-from mzlab.state_codec import decode_state, encode_state
-from mzlab.version import __version__
 
+# the checkpoint names are re-exported: callers import them from here
 __all__ = ["RunDirectory", "CHECKPOINT_FORMAT", "CHECKPOINT_FORMAT_VERSION", "OBJECTIVE_PREFIX",
            "split_objective_weights", "metadata_checksum"]
-
-OBJECTIVE_PREFIX = "objective."
-"""Weights-file prefix of the training objective's extra heads (projection, predictor, decoder); the network's
-own tensors never start with it, so :meth:`RunDirectory.load_network` reads ``h``, ``g``, ``f`` alone."""
-
-CHECKPOINT_FORMAT = "mzlab-checkpoint"
-CHECKPOINT_FORMAT_VERSION = 1
-_METADATA_NAME = re.compile(r"^step_(\d{8,})\.json$")
-_TENSOR_FILE_NAME = re.compile(r"^step_\d{8,}(\.state)?\.safetensors$")
 
 
 class RunDirectory:
@@ -194,12 +186,7 @@ class RunDirectory:
     def checkpoint_steps(self) -> list[int]:
         """Steps of complete checkpoints (metadata file present), ascending. Weights without metadata are
         an interrupted save and do not count."""
-        if not self.checkpoint_dir.is_dir():
-            return []
-        steps = [
-            int(match.group(1)) for entry in os.listdir(self.checkpoint_dir) if (match := _METADATA_NAME.match(entry))
-        ]
-        return sorted(steps)
+        return list_checkpoint_steps(self.checkpoint_dir)
 
     def latest_checkpoint_step(self) -> int | None:
         """The highest complete checkpoint step, or ``None`` when there is none."""
@@ -215,7 +202,7 @@ class RunDirectory:
         if missing:
             raise MzlabError(
                 f"run directory {str(self.path)!r} has no checkpoint at step {missing[0]}; "
-                f"available steps: {_describe_steps(available)}"
+                f"available steps: {describe_steps(available)}"
             )
         return list(requested)
 
@@ -254,87 +241,31 @@ class RunDirectory:
             observation_shape = getattr(weights, "observation_shape", observation_shape)
             num_actions = getattr(weights, "num_actions", num_actions)
             weights = weights.state_dict()
-        extra = dict(extra or {})
-        try:
-            json.dumps(extra, allow_nan=False, sort_keys=True)
-        except (TypeError, ValueError) as error:
-            raise MzlabError(f"checkpoint extra metadata must be JSON-serialisable without NaN: {error}") from None
-        stem = f"step_{step:08d}"
-        weights = dict(weights)
-        heads = {f"{OBJECTIVE_PREFIX}{name}": tensor for name, tensor in (objective_weights or {}).items()}
-        if any(name.startswith(OBJECTIVE_PREFIX) for name in weights):
-            raise MzlabError(f"network tensor names must not start with {OBJECTIVE_PREFIX!r} (kept for objectives)")
-        files = {"weights": self._write_tensor_file(f"{stem}.safetensors", {**weights, **heads})}
-        state_structure = None
-        if trainer_state is not None:
-            state_structure, state_tensors = encode_state(trainer_state, where="trainer_state")
-            files["trainer_state"] = self._write_tensor_file(f"{stem}.state.safetensors", state_tensors)
-        metadata = {
-            "format": CHECKPOINT_FORMAT,
-            "format_version": CHECKPOINT_FORMAT_VERSION,
-            "step": step,
-            "env_steps": int(env_steps),
-            "seed": self.config.seed,
-            "config_hash": self.config_hash,
-            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "mzlab_version": __version__,
-            "network": {
-                "kind": self.config.network.kind,
-                "observation_shape": None if observation_shape is None else [int(s) for s in observation_shape],
-                "num_actions": None if num_actions is None else int(num_actions),
-            },
-            "objective": {"name": self.config.training.objective, "tensors": len(heads)},
-            "files": files,
-            "trainer_state_structure": state_structure,
-            "extra": extra,
-            "config": config_to_dict(self.config),
-            "metrics": metrics_digest(self.metrics_path),
-            "previous_steps": self.checkpoint_steps(),
-        }
-        metadata["checksum"] = metadata_checksum(metadata)
-        metadata_path = self.checkpoint_dir / f"{stem}.json"
-        write_json_atomic(metadata_path, metadata)  # last: from here on the checkpoint counts
-        return metadata_path
+        return write_checkpoint(
+            self.checkpoint_dir, step, weights, config=self.config, config_hash=self.config_hash,
+            env_steps=env_steps, network={"observation_shape": observation_shape, "num_actions": num_actions},
+            trainer_state=trainer_state, extra=extra or {}, objective_weights=objective_weights,
+            metrics=metrics_digest(self.metrics_path), previous_steps=self.checkpoint_steps(),
+        )
 
     def checkpoint_metadata(self, step: int) -> dict[str, Any]:
         """The metadata dict of checkpoint ``step`` (cheap: reads only the JSON file)."""
-        path = self.checkpoint_dir / f"step_{int(step):08d}.json"
-        if not path.is_file():
+        if not metadata_path(self.checkpoint_dir, step).is_file():
             raise MzlabError(
                 f"run directory {str(self.path)!r} has no checkpoint at step {step}; "
-                f"available steps: {_describe_steps(self.checkpoint_steps())}"
+                f"available steps: {describe_steps(self.checkpoint_steps())}"
             )
-        metadata = read_json_file(path, what="checkpoint metadata", limit=_METADATA_SIZE_LIMIT)
-        if not isinstance(metadata, dict) or metadata.get("format") != CHECKPOINT_FORMAT:
-            raise MzlabError(f"checkpoint metadata {str(path)!r} is not an mzlab checkpoint file")
-        version = metadata.get("format_version", 0)
-        if not isinstance(version, int) or version > CHECKPOINT_FORMAT_VERSION:
-            raise MzlabError(f"checkpoint {str(path)!r} was written by a newer mzlab ({metadata.get('mzlab_version')})")
-        if "checksum" in metadata and metadata["checksum"] != metadata_checksum(metadata):
-            raise MzlabError(f"checkpoint metadata {str(path)!r} is corrupted or was edited: its checksum does not "
-                             "match its content")
-        if metadata.get("step") != int(step):
-            raise MzlabError(f"checkpoint metadata {str(path)!r} records step {metadata.get('step')}, not {step}")
-        check_trained_config(metadata, path, self.config, self.config_hash, self.path / "config.json")
-        return metadata
+        return read_metadata(self.checkpoint_dir, step, config=self.config, config_hash=self.config_hash,
+                             config_file=self.path / "config.json")
 
     def load_checkpoint(self, step: int, *, device: str | torch.device = "cpu") -> tuple[dict[str, torch.Tensor], dict]:
         """``(weights, metadata)`` of checkpoint ``step``, after verifying the weights file's size and sha256."""
         metadata = self.checkpoint_metadata(step)
-        return self._read_tensor_file(metadata, "weights", device), metadata
+        return read_tensor_file(self.checkpoint_dir, metadata, "weights", device), metadata
 
     def load_trainer_state(self, step: int, *, device: str | torch.device = "cpu") -> Any:
         """The ``trainer_state`` saved with checkpoint ``step`` (same nesting), or ``None`` if none was saved."""
-        metadata = self.checkpoint_metadata(step)
-        if metadata.get("trainer_state_structure") is None:
-            return None
-        tensors = self._read_tensor_file(metadata, "trainer_state", device)
-        try:
-            return decode_state(metadata["trainer_state_structure"], tensors)
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
-            path = self.checkpoint_dir / f"step_{int(step):08d}.json"
-            raise MzlabError(f"checkpoint metadata {str(path)!r} has a malformed trainer_state_structure "
-                             f"({type(error).__name__}: {error})") from None
+        return decode_trainer_state(self.checkpoint_dir, self.checkpoint_metadata(step), device)
 
     def load_network(self, step: int | None = None, *, device: str | torch.device = "cpu") -> nn.Module:
         """The network of checkpoint ``step`` (latest when ``None``), built from the run's config, in eval mode."""
@@ -361,30 +292,6 @@ class RunDirectory:
                 f"config: {first_line}"
             ) from None
         return network.to(device).eval()
-
-    def _write_tensor_file(self, name: str, tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
-        prepared = {}
-        for key, tensor in tensors.items():
-            if not isinstance(tensor, torch.Tensor):
-                raise MzlabError(f"checkpoint tensor {key!r} is a {type(tensor).__name__}, not a torch.Tensor")
-            prepared[key] = tensor.detach().to("cpu", copy=True).contiguous()
-        data = safetensors.torch.save(prepared)
-        write_bytes_atomic(self.checkpoint_dir / name, data)
-        return {"name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-
-    def _read_tensor_file(self, metadata: dict, role: str, device: str | torch.device) -> dict[str, torch.Tensor]:
-        entry = metadata.get("files", {}).get(role)
-        metadata_file = str(self.checkpoint_dir / f"step_{metadata['step']:08d}.json")
-        if not isinstance(entry, dict) or not _TENSOR_FILE_NAME.match(str(entry.get("name", ""))):
-            raise MzlabError(f"checkpoint metadata {metadata_file!r} has no valid entry for its {role} file")
-        path = self.checkpoint_dir / entry["name"]
-        data = read_verified_bytes(path, what="checkpoint file", size=entry.get("size"), sha256=entry.get("sha256"),
-                                   recorded_in=metadata_file)
-        try:
-            tensors = safetensors.torch.load(data)
-        except Exception as error:  # safetensors raises its own error types; the file is refused either way
-            raise MzlabError(f"checkpoint file {str(path)!r} is not a valid safetensors file: {error}") from None
-        return {key: tensor.to(device) for key, tensor in tensors.items()}
 
     # ------------------------------------------------------------------------------------------------ metrics
 
@@ -439,30 +346,3 @@ class RunDirectory:
     def _require_writable(self) -> None:
         if not self.writable:
             raise MzlabError(f"run directory {str(self.path)!r} is opened read-only")
-
-
-# ---------------------------------------------------------------------------------------------------- helpers
-
-
-def split_objective_weights(weights: Mapping[str, torch.Tensor]
-                            ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-    """``(network weights, objective weights without the prefix)`` of a checkpoint's weights file (a checkpoint
-    from before objectives existed has no objective weights)."""
-    network, objective = {}, {}
-    for name, tensor in weights.items():
-        if name.startswith(OBJECTIVE_PREFIX):
-            objective[name[len(OBJECTIVE_PREFIX):]] = tensor
-        else:
-            network[name] = tensor
-    return network, objective
-
-
-_METADATA_SIZE_LIMIT = 16 * 2**20
-
-
-def _describe_steps(steps: list[int]) -> str:
-    if not steps:
-        return "none"
-    if len(steps) <= 12:
-        return ", ".join(map(str, steps))
-    return f"{', '.join(map(str, steps[:5]))}, ..., {', '.join(map(str, steps[-5:]))} ({len(steps)} in all)"

@@ -5,33 +5,31 @@ One process. Self-play plays one move of all ``num_actors`` games whenever the l
 otherwise the learner takes a step. Everything is counted, not timed, so the same seed and config give the
 same run on CPU. Every ``checkpoint_interval`` learner steps (and at step 0 and at the end) a checkpoint is
 added to the run directory's history: weights (the objective's extra heads under ``objective.``), trainer
-state (optimiser, RNG states, counters, the reanalyse target network's two sets of weights) and the replay buffer (``replay/step_XXXXXXXX.npz``, its size and
-sha256 in the checkpoint's metadata; the buffers of the two newest checkpoints are kept, an older one is
-deleted only once a newer checkpoint is complete). A rerun resumes from the newest checkpoint that is fully
-resumable (weights, trainer state and buffer all verified), saying so in one line when it has to fall back;
-games in flight at that moment are dropped and the actors restart from fresh seeds.
+state (optimiser, RNG states, counters, the reanalyse target network's two sets of weights) and the replay
+buffer (``replay/step_XXXXXXXX.npz``, its size and sha256 in the checkpoint's metadata; the buffers of the two
+newest checkpoints are kept, an older one is deleted only once a newer checkpoint is complete). A rerun resumes
+from the newest checkpoint that is fully resumable (weights, trainer state and buffer all verified), saying so
+in one line when it has to fall back; games in flight at that moment are dropped and the actors restart from
+fresh seeds.
 
 ``training.self_play_mode=overlap`` keeps the same counts but plays the move that follows a block of learner
 steps in a second thread while the block trains, with an acting copy of the network holding the weights of
 the block's start (:mod:`.acting`); its finished games join the buffer when the block ends, and checkpoints are
-written only then. ``training.compile`` selects the compiled learner step (:mod:`.compiled_step`).
+written only then. ``training.compile`` selects the compiled learner step (:mod:`.compiled_step`). The replay
+files beside the checkpoints and the choice of the checkpoint to resume from live in :mod:`.checkpointing`.
 """
 
 from __future__ import annotations
 
 import io
-import shutil
 import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from mzlab.atomic_files import write_bytes_atomic
-from mzlab.checked_files import file_digest, read_verified_bytes
 from mzlab.config import ExperimentConfig
 from mzlab.envs.registry import make_simulator
 from mzlab.errors import MzlabError
@@ -42,6 +40,14 @@ from mzlab.runtime import configure_torch_threads
 from mzlab.search.acting import visit_temperature
 from mzlab.search.learned_model import LearnedModel
 from mzlab.training.acting import ActingCopy, PendingGames
+from mzlab.training.checkpointing import (
+    REPLAY_FILES_KEPT,
+    prune_replays,
+    read_replay,
+    replay_path,
+    resume_newest,
+    save_replay,
+)
 from mzlab.training.compiled_step import use_compiled_step
 from mzlab.training.learner import Learner
 from mzlab.training.loggers import TrainingLoggers
@@ -49,10 +55,9 @@ from mzlab.training.reanalyse import TargetNetwork, reanalyse_batch
 from mzlab.training.replay import ReplayBuffer
 from mzlab.training.self_play import SelfPlay
 
-__all__ = ["Trainer", "resolve_device", "replay_path", "REPLAY_FILES_KEPT", "AUTO_COMPILE_MIN_STEPS"]
-
-REPLAY_FILES_KEPT = 2
-"""Replay buffers kept: the newest checkpoints' (one to resume from, one to fall back to)."""
+# replay_path and REPLAY_FILES_KEPT are re-exported from .checkpointing: callers import them from here
+__all__ = ["Trainer", "resolve_device", "replay_path", "REPLAY_FILES_KEPT", "AUTO_COMPILE_MIN_STEPS",
+           "TARGET_STATE_KEY"]
 
 TARGET_STATE_KEY = "reanalyse_target"
 """Trainer-state entry of the reanalyse target network (``TargetNetwork.state()``), present when
@@ -70,11 +75,6 @@ def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise MzlabError("training.device is 'cuda' but no CUDA device is available; use 'cpu' or 'auto'")
     return torch.device(name)
-
-
-def replay_path(run: RunDirectory, step: int) -> Path:
-    """Where the replay buffer saved with checkpoint ``step`` lives."""
-    return run.path / "replay" / f"step_{step:08d}.npz"
 
 
 def _deterministic_kernels(*, with_compiler: bool) -> None:
@@ -155,58 +155,32 @@ class Trainer:
         step = self.learner.step
         if step in self.run_dir.checkpoint_steps():
             return
-        path = replay_path(self.run_dir, step)
-        path.parent.mkdir(exist_ok=True)
-        data = io.BytesIO()
-        self.buffer.save(data)
-        payload = data.getvalue()
-        write_bytes_atomic(path, payload)
+        replay = save_replay(self.run_dir, step, self.buffer)
         self.run_dir.save_checkpoint(
             step, self.network, env_steps=self.env_steps, trainer_state=self._trainer_state(),
             objective_weights=self.learner.objective.state_dict(),
-            extra={"games": self.games, "wall_seconds": round(self.wall_seconds, 3),
-                   "replay_file": str(path.relative_to(self.run_dir.path)), "replay": file_digest(payload)},
+            extra={"games": self.games, "wall_seconds": round(self.wall_seconds, 3), **replay},
         )
-        # the checkpoint is complete now; only then are buffers older than the newest few deleted
-        kept = {replay_path(self.run_dir, s).name for s in self.run_dir.checkpoint_steps()[-REPLAY_FILES_KEPT:]}
-        for old in path.parent.glob("step_*.npz"):
-            if old.name not in kept:
-                old.unlink(missing_ok=True)
+        prune_replays(self.run_dir)  # the checkpoint is complete now; only then are older buffers deleted
 
     def resume(self) -> int | None:
         """Load the newest fully resumable checkpoint of the run directory, if any; returns its step.
 
         A newer checkpoint that cannot be resumed (damaged or missing weights, trainer state or replay buffer)
         is reported in one line on stderr and moved, with every checkpoint after the one resumed, to
-        ``checkpoints/superseded/`` (the rerun writes those steps again). When no checkpoint can be resumed,
+        ``checkpoints/superseded/`` (:func:`.checkpointing.resume_newest`). When no checkpoint can be resumed,
         MzlabError names the newest one's problem.
         """
-        steps = self.run_dir.checkpoint_steps()
-        failures: list[tuple[int, MzlabError]] = []
-        for step in reversed(steps):
-            try:
-                target_restored = self._load_checkpoint(step)
-            except MzlabError as error:
-                failures.append((step, error))
-                continue
-            if not target_restored:
-                print(f"mzlab: checkpoint {step} of {str(self.run_dir.path)!r} has no saved reanalyse target network "
-                      "(written by an older mzlab); the target restarts from the resumed weights and lags as usual "
-                      f"again after two refreshes ({2 * self.target.interval} steps)", file=sys.stderr)
-            self.run_dir.verify_metrics(step)  # damaged metrics are named, never carried into new checkpoints
-            if failures:
-                moved = self._set_aside([s for s in steps if s > step], step)
-                newest, reason = failures[0]
-                print(f"mzlab: checkpoint {newest} of {str(self.run_dir.path)!r} cannot be resumed ({reason}); "
-                      f"resuming from checkpoint {step}, the later ones moved to {str(moved)!r}", file=sys.stderr)
-            self.run_dir.discard_metrics_after(step)
-            self.resumed_from = step
-            return step
-        if failures:
-            newest, reason = failures[0]
-            raise MzlabError(f"no checkpoint of {str(self.run_dir.path)!r} can be resumed; the newest, "
-                             f"{newest}: {reason}")
-        return None
+        found = resume_newest(self.run_dir, self._load_checkpoint)
+        if found is None:
+            return None
+        step, target_restored = found
+        if not target_restored:
+            print(f"mzlab: checkpoint {step} of {str(self.run_dir.path)!r} has no saved reanalyse target network "
+                  "(written by an older mzlab); the target restarts from the resumed weights and lags as usual "
+                  f"again after two refreshes ({2 * self.target.interval} steps)", file=sys.stderr)
+        self.resumed_from = step
+        return step
 
     def _load_checkpoint(self, step: int) -> bool:
         """Restore network, optimiser, RNGs, counters, target network and replay buffer of checkpoint ``step`` (all
@@ -217,16 +191,7 @@ class Trainer:
         if state is None:
             raise MzlabError(f"checkpoint {step} in {str(self.run_dir.checkpoint_dir)!r} has no trainer state to "
                              "resume from")
-        path = replay_path(self.run_dir, step)
-        digest = metadata.get("extra", {}).get("replay")
-        metadata_file = str(self.run_dir.checkpoint_dir / f"step_{step:08d}.json")
-        if isinstance(digest, dict):
-            replay = read_verified_bytes(path, what="replay buffer file", size=digest.get("size"),
-                                         sha256=digest.get("sha256"), recorded_in=metadata_file)
-        elif path.is_file():  # written before checkpoints recorded the buffer's checksum
-            replay = path.read_bytes()
-        else:
-            raise MzlabError(f"replay buffer file {str(path)!r} of checkpoint {step} is missing")
+        replay = read_replay(self.run_dir, step, metadata)
         try:
             network_weights, objective_weights = split_objective_weights(weights)
             self.network.load_state_dict(network_weights)
@@ -246,25 +211,11 @@ class Trainer:
                     self.target.restart_from(self.network)
         except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as error:
             message = " ".join(str(error).split())[:200]
+            metadata_file = str(self.run_dir.checkpoint_dir / f"step_{step:08d}.json")
             raise MzlabError(f"trainer state of checkpoint {metadata_file!r} does not fit this run "
                              f"({type(error).__name__}: {message})") from None
-        self.buffer.load(io.BytesIO(replay), name=str(path))
+        self.buffer.load(io.BytesIO(replay), name=str(replay_path(self.run_dir, step)))
         return target_restored
-
-    def _set_aside(self, steps: list[int], resumed: int) -> Path:
-        """Move the files of checkpoints ``steps`` (newer than ``resumed``) out of the history."""
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-        target = self.run_dir.checkpoint_dir / "superseded" / f"resumed-from-{resumed:08d}-at-{stamp}"
-        target.mkdir(parents=True, exist_ok=True)
-        for step in steps:
-            stem = f"step_{step:08d}"
-            # metadata first: from then on the checkpoint no longer counts, whatever happens to the rest
-            for name in (f"{stem}.json", f"{stem}.safetensors", f"{stem}.state.safetensors"):
-                if (self.run_dir.checkpoint_dir / name).exists():
-                    shutil.move(str(self.run_dir.checkpoint_dir / name), str(target / name))
-            if replay_path(self.run_dir, step).exists():
-                shutil.move(str(replay_path(self.run_dir, step)), str(target / f"{stem}.npz"))
-        return target
 
     # ---------------------------------------------------------------------------------------------- running
 
