@@ -166,9 +166,9 @@ def test_tensorboard_has_no_duplicated_points_after_a_resume(tmp_path):
 
 
 def test_disk_full_is_one_line_and_leaves_the_checkpoints_whole(tmp_path, capsys, monkeypatch):
-    import mzlab.training.loop as loop
+    import mzlab.training.checkpointing as checkpointing  # writes the replay buffer beside each checkpoint
 
-    real = loop.write_bytes_atomic
+    real = checkpointing.write_bytes_atomic
 
     def full_at_step_ten(target, data):
         if "step_00000010" in str(target):
@@ -176,13 +176,13 @@ def test_disk_full_is_one_line_and_leaves_the_checkpoints_whole(tmp_path, capsys
         real(target, data)
 
     path = tmp_path / "run"
-    monkeypatch.setattr(loop, "write_bytes_atomic", full_at_step_ten)
+    monkeypatch.setattr(checkpointing, "write_bytes_atomic", full_at_step_ten)
     assert main(fi.train_argv(path)) == 2
     error = capsys.readouterr().err.strip()
     assert error.startswith("mzlab: error: ") and "\n" not in error and "disk is full" in error
     assert "step_00000010.npz" in error
     assert fi.read_run(path)["steps"] == [0, 5]  # what was written before stays whole and loads
-    monkeypatch.setattr(loop, "write_bytes_atomic", real)
+    monkeypatch.setattr(checkpointing, "write_bytes_atomic", real)
     assert main(fi.train_argv(path)) == 0  # space freed: the same command resumes
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["resumed_from"] == 5
 
