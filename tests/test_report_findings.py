@@ -42,6 +42,22 @@ def test_claims_are_computed_per_seed_then_averaged():
     assert result[("Fig. 9", "cartpole")].mean == pytest.approx(10.0)
 
 
+def test_variants_are_never_pooled():
+    # two variants with the same seeds: variant a's MCTS - prior is 6 and 13 (mean 9.5, s.e. 3.5, as above);
+    # variant b's table is variant a's with the MCTS returns lowered by 20: -14 and -7 (mean -10.5, s.e. 3.5).
+    # Pooled by seed the means would be (6 - 14) / 2 = -4 and (13 - 7) / 2 = 3: a claim for neither variant.
+    a = learning_curves().assign(variant="a")
+    b = learning_curves().assign(variant="b")
+    b.loc[(b["policy"] == "mcts") & (b["step"] == 100), "return"] -= 20
+    result = {(f.claim.figure, f.variant): f for f in findings({"learning-curves": pd.concat([a, b])})}
+    assert set(result) == {("Fig. 2", "a"), ("Fig. 2", "b")}
+    assert result[("Fig. 2", "a")].mean == pytest.approx(9.5)
+    assert result[("Fig. 2", "b")].mean == pytest.approx(-10.5)
+    assert result[("Fig. 2", "b")].standard_error == pytest.approx(3.5)
+    assert result[("Fig. 2", "b")].verdict == "reversed"
+    assert {f.variant for f in findings({"learning-curves": learning_curves()})} == {None}
+
+
 def test_verdicts():
     assert verdict(1.0, 0.4, 3) == "holds"
     assert verdict(1.0, 0.6, 3) == "unclear"

@@ -170,19 +170,24 @@ def build_report(study_dirs, *, embed_figures: bool = False, out: str | os.PathL
 def _findings_section(results: dict[str, pd.DataFrame]) -> Section:
     section = Section("findings", "Findings: the paper's claims against our numbers")
     rows = []
-    for finding in findings(results):
+    found = findings(results)
+    with_variants = any(f.variant is not None for f in found)
+    for finding in found:
         claim = finding.claim
         number = format_mean_se(finding.mean, finding.standard_error)
         css = {"holds": "done", "reversed": "failed", "unclear": "skipped"}.get(finding.verdict.split(" ")[0], "")
         rows.append(f"<tr><td>{esc(claim.figure)}</td><td>&ldquo;{esc(claim.quote)}&rdquo;</td>"
-                    f"<td>{esc(claim.measure)}</td><td>{esc(finding.env)}</td><td class='num'>{esc(number)}</td>"
+                    f"<td>{esc(claim.measure)}</td><td>{esc(finding.env)}</td>"
+                    + (f"<td>{esc(finding.variant or '')}</td>" if with_variants else "")
+                    + f"<td class='num'>{esc(number)}</td>"
                     f"<td class='num'>{finding.num_seeds}</td><td class='{css}'>{esc(finding.verdict)}</td></tr>")
     if not rows:
         section.body.append("<p class='note'>No result table answers a claim yet.</p>")
         return section
+    variant_header = "<th>variant</th>" if with_variants else ""
     section.body.append("<table><tr><th>figure</th><th>the paper says</th><th>our measure (positive = as the "
-                        "paper says)</th><th>env</th><th>ours (mean ± s.e.)</th><th>seeds</th><th>verdict</th>"
-                        "</tr>" + "".join(rows) + "</table>")
+                        f"paper says)</th><th>env</th>{variant_header}<th>ours (mean ± s.e.)</th><th>seeds</th>"
+                        "<th>verdict</th></tr>" + "".join(rows) + "</table>")
     section.body.append("<p class='note'>Each measure is computed per seed from the tables below, then averaged "
                         "over seeds (s.e. = standard deviation over seeds / sqrt(seeds)). holds: mean &gt; 2 s.e.; "
                         "reversed: mean &lt; -2 s.e.; unclear: in between; with one seed the sign alone.</p>")

@@ -38,6 +38,8 @@ class Finding:
     mean: float
     standard_error: float
     num_seeds: int
+    variant: str | None = None
+    """The study variant (``variant`` column) the number is for; None in a study without variants."""
 
     @property
     def verdict(self) -> str:
@@ -201,14 +203,15 @@ CLAIMS += [
 
 
 def findings(tables: dict[str, pd.DataFrame]) -> list[Finding]:
-    """Every claim whose table is present, per environment (claims a table cannot answer are left out)."""
+    """Every claim whose table is present, per environment and, in a study with variants (a ``variant``
+    column), per variant: seeds of different variants are never pooled (claims a table cannot answer are left
+    out)."""
     result = []
     for claim in CLAIMS:
         table = tables.get(claim.table)
         if table is None or not len(table) or "seed" not in table.columns:
             continue
-        for env in sorted(table["env"].unique()) if "env" in table.columns else ["?"]:
-            part = table[table["env"] == env] if "env" in table.columns else table
+        for env, variant, part in _groups(table):
             try:
                 values = claim.per_seed(part).dropna()
             except (KeyError, ValueError, TypeError):  # a table without the columns a claim needs
@@ -217,5 +220,17 @@ def findings(tables: dict[str, pd.DataFrame]) -> list[Finding]:
                 continue
             count = len(values)
             se = float(values.std(ddof=1) / np.sqrt(count)) if count > 1 else float("nan")
-            result.append(Finding(claim, str(env), float(values.mean()), se, count))
+            result.append(Finding(claim, str(env), float(values.mean()), se, count, variant))
     return result
+
+
+def _groups(table: pd.DataFrame):
+    """``(env, variant, rows)`` for every environment and variant of ``table`` (variant None without one)."""
+    envs = sorted(table["env"].unique()) if "env" in table.columns else ["?"]
+    for env in envs:
+        part = table[table["env"] == env] if "env" in table.columns else table
+        if "variant" not in part.columns:
+            yield env, None, part
+            continue
+        for variant in sorted(part["variant"].dropna().unique()):
+            yield env, str(variant), part[part["variant"] == variant]
