@@ -115,6 +115,7 @@ def test_search_prior_frame_agrees_with_the_search_it_ran():
             assert rows["path_error"].iloc[b] == pytest.approx(np.mean(errors))
             tv = 0.5 * np.abs(output.visit_distribution[b] - prior[b]).sum()
             assert rows["tv_distance"].iloc[b] == pytest.approx(tv)
+            assert rows["prior_entropy"].iloc[b] == pytest.approx(-(prior[b] * np.log(prior[b])).sum())
 
 
 def test_episodes_and_on_policy_pool_follow_the_policy():

@@ -10,7 +10,9 @@ At each sampled state the learned model's MCTS runs with the network's policy pr
   away from what the prior favours);
 - ``kl_divergence``: ``KL(visits || p) = sum_{a: N(a)>0} N(a)/N log((N(a)/N) / p(a))`` (finite because
   ``p > 0``; the reverse direction is infinite whenever an action is unvisited);
-- ``mean_depth``: the mean depth of the simulated paths.
+- ``mean_depth``: the mean depth of the simulated paths;
+- ``prior_entropy``: ``-sum_a p(a) log p(a)`` of the network's prior at the state (nats; ``log A`` = uniform),
+  so a study can follow how sharp the prior is over training.
 
 Leaves are evaluated as in the planning experiment (``--planning-leaves``): ``rollout`` (uniformly random
 actions for ``--planning-horizon`` steps in the learned model, no bootstrap; Section 4's modified MCTS, the
@@ -128,6 +130,7 @@ def search_prior_tables(
     from mzlab.search import run_search
 
     reference = softmax(np.asarray(model.root(observations, snapshots).prior_logits))
+    entropy = -(reference * np.log(np.maximum(reference, np.finfo(np.float64).tiny))).sum(axis=1)
     horizon = int(rollout_horizon or search_config.rollout_horizon)
     frames, searches = [], []
     for leaf in leaves or (search_config.leaf,):
@@ -149,6 +152,7 @@ def search_prior_tables(
                     "tv_distance": total_variation(visits, reference),
                     "kl_divergence": kl_divergence(visits, reference),
                     "mean_depth": output.path_lengths.mean(axis=1),
+                    "prior_entropy": entropy,
                     "num_paths": errors.shape[1],
                 }))
     deepest = max_depth or max(int(lengths.max()) for _, _, lengths in searches)
@@ -183,7 +187,7 @@ def run_search_prior(session, steps: list[int] | None = None) -> dict[str, pd.Da
 
     units = pd.concat(per_checkpoint(session, "search-prior", steps, compute), ignore_index=True)
     keys = ["env", "seed", "step", *SETTING]
-    state_columns = keys + ["path_error", "tv_distance", "kl_divergence", "mean_depth", "num_paths"]
+    state_columns = keys + ["path_error", "tv_distance", "kl_divergence", "mean_depth", "prior_entropy", "num_paths"]
     depth_columns = keys[:-1] + ["state_index", "depth", "path_error", "path_fraction", "num_paths"]
     state = units[units["table"] == "state"][state_columns].reset_index(drop=True)
     depth = units[units["table"] == "depth"][depth_columns].reset_index(drop=True)

@@ -9,7 +9,8 @@ EXPERIMENT = Experiment(
         ResultTable(
             "search-prior",
             SummarySpec(("step", "prior", "leaf", "num_simulations"),
-                        ("path_error", "tv_distance", "kl_divergence", "mean_depth"), "num_simulations",
+                        ("path_error", "tv_distance", "kl_divergence", "mean_depth", "prior_entropy"),
+                        "num_simulations",
                         ("prior", "leaf"), "Search with the policy prior versus a uniform prior (Fig. 6)"),
             figure="mzlab.plots.analysis_figures:plot_search_prior",
             caption=("Learned-model MCTS guided by the policy prior (blue) or a uniform prior (orange), with "
@@ -26,6 +27,6 @@ EXPERIMENT = Experiment(
                      "prior and leaf evaluation.")),
     ),
     uses=("simulations", "planning_horizon", "planning_leaves"),
-    cache_version=2,
+    cache_version=3,  # 3: the prior_entropy column
     order=50,
 )
