@@ -94,6 +94,10 @@ def test_two_variants_two_seeds_give_variant_tables_and_a_side_by_side_report(tm
     page = (study / "report" / "index.html").read_text()
     assert 'src="figures/value-error.png"' in page and 'src="figures/training-metrics.png"' in page
     assert "variants <b>muzero, consistency-k2</b>" in page
+    for variant in ("muzero", "consistency-k2"):  # the paper's layout once per variant, after the comparison
+        assert f'src="figures/value-error-variant-{variant}.png"' in page
+        assert (study / "report" / "figures" / f"value-error-variant-{variant}.svg").is_file()
+    assert page.index('src="figures/value-error.png"') < page.index('src="figures/value-error-variant-muzero.png"')
     summary = (study / "report" / "tables" / "value-error-summary.csv").read_text().splitlines()
     assert summary[0].startswith("variant,") and any(line.startswith("consistency-k2,") for line in summary)
     assert any(line.startswith("muzero,") for line in summary)

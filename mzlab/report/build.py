@@ -74,11 +74,12 @@ def _result_section(name: str, table: pd.DataFrame, spec: SummarySpec, report_di
     csv_path = report_dir / "tables" / f"{name}-summary.csv"
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     summary.to_csv(csv_path, index=False)
-    png, svg, figure_note = _draw(name, table, summary, spec, report_dir / "figures" / name, title=spec.title or title)
+    images, figure_note = _draw(name, table, summary, spec, report_dir / "figures" / name, title=spec.title or title)
     seeds = sorted(table["seed"].unique().tolist()) if "seed" in table.columns else []
     section.body.append(f"<p>{esc(spec.title or title)}. {len(table)} rows from seeds {esc(seeds)}.</p>")
-    section.body.append(_image_html(png, svg, report_dir, alt=caption_text or f"{name}: mean ± standard error",
-                                    embed=embed))
+    alt = caption_text or f"{name}: mean ± standard error"
+    for png, svg, label in images:
+        section.body.append(_image_html(png, svg, report_dir, alt=f"{label}: {alt}" if label else alt, embed=embed))
     if figure_note:
         section.body.append(f"<p class='note'>{esc(figure_note)}</p>")
     table_html, note = summary_table_html(summary, spec)
@@ -91,35 +92,60 @@ def _result_section(name: str, table: pd.DataFrame, spec: SummarySpec, report_di
 
 
 def _draw(name: str, table: pd.DataFrame, summary: pd.DataFrame, spec: SummarySpec, stem: Path, *,
-          title: str) -> tuple[Path, Path, str]:
+          title: str) -> tuple[list[tuple[Path, Path, str]], str]:
     """The figure the experiment's spec names for the table (drawn from the multi-seed table by
-    :mod:`mzlab.plots`), else the generic mean ± s.e. drawing of ``summary``. Returns (png, svg, note)."""
-    note = ""
+    :mod:`mzlab.plots`), else the generic mean ± s.e. drawing of ``summary``. With several variants: the
+    generic figure (one line per variant) and then the paper's figure once per variant, on the same axes
+    limits where the figure function allows. Returns ([(png, svg, label)], note)."""
     try:
         from mzlab.plots.experiment_figures import figure_function
 
         function = figure_function(name)
     except ImportError:
         function = None
-    several_variants = VARIANT_COLUMN in table.columns and table[VARIANT_COLUMN].nunique() > 1
-    if function is not None and several_variants:
-        note = "Variants side by side: the generic figure draws one line per variant (the paper's layout has none)."
-    elif function is not None:
-        import matplotlib.pyplot as plt
-
-        try:
-            figure = function(table)
-            stem.parent.mkdir(parents=True, exist_ok=True)
-            paths = (stem.with_suffix(".png"), stem.with_suffix(".svg"))
-            figure.savefig(paths[0], dpi=110, bbox_inches="tight")
-            figure.savefig(paths[1], bbox_inches="tight")
-            plt.close(figure)
-            return paths[0], paths[1], "Figure: mzlab.plots (the paper's layout), mean ± s.e. over seeds."
-        except Exception as error:  # noqa: BLE001 - the report still shows the numbers with a generic figure
-            plt.close("all")
-            note = f"The paper-layout figure failed ({type(error).__name__}: {error}); generic figure shown."
+    variants = (sorted(table[VARIANT_COLUMN].dropna().unique().tolist())
+                if VARIANT_COLUMN in table.columns else [])
+    if function is None:
+        png, svg = draw_summary(summary, spec, stem, title=title)
+        return [(png, svg, "")], ""
+    if len(variants) <= 1:
+        paths, note = _paper_figure(function, table, stem)
+        if paths is not None:
+            return [(*paths, "")], "Figure: mzlab.plots (the paper's layout), mean ± s.e. over seeds."
+        png, svg = draw_summary(summary, spec, stem, title=title)
+        return [(png, svg, "")], note
     png, svg = draw_summary(summary, spec, stem, title=title)
-    return png, svg, note
+    images, notes = [(png, svg, "all variants")], []
+    for variant in variants:
+        part = table[table[VARIANT_COLUMN] == variant]
+        paths, note = _paper_figure(function, part, stem.with_name(f"{stem.name}-variant-{variant}"),
+                                    suffix=f"variant {variant}")
+        if paths is not None:
+            images.append((*paths, f"variant {variant}"))
+        elif note:
+            notes.append(f"{variant}: {note}")
+    return images, ("Variants side by side: one line per variant in the first figure, then the paper's layout "
+                    "for each variant (mean ± s.e. over that variant's seeds). " + " ".join(notes)).strip()
+
+
+def _paper_figure(function, table: pd.DataFrame, stem: Path, *, suffix: str = "") -> tuple[tuple | None, str]:
+    """Draw ``function(table)`` into ``stem``.png/.svg; ``(None, why)`` when the figure function fails."""
+    import matplotlib.pyplot as plt
+
+    try:
+        figure = function(table)
+        if suffix:
+            existing = figure.get_suptitle()
+            figure.suptitle(f"{existing} — {suffix}" if existing else suffix)
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        paths = (stem.with_suffix(".png"), stem.with_suffix(".svg"))
+        figure.savefig(paths[0], dpi=110, bbox_inches="tight")
+        figure.savefig(paths[1], bbox_inches="tight")
+        plt.close(figure)
+        return paths, ""
+    except Exception as error:  # noqa: BLE001 - the report still shows the numbers with a generic figure
+        plt.close("all")
+        return None, f"The paper-layout figure failed ({type(error).__name__}: {error}); generic figure shown."
 
 
 def _metrics_spec(table: pd.DataFrame) -> SummarySpec | None:
