@@ -30,9 +30,17 @@ def mlp(input_size: int, hidden: tuple[int, ...], output_size: int) -> nn.Sequen
 
 
 def scale_latent(latent: torch.Tensor) -> torch.Tensor:
-    """Min-max scale each row of ``latent[B, D]`` to [0, 1] (a constant row maps to 0)."""
-    low = latent.min(dim=1, keepdim=True).values
-    high = latent.max(dim=1, keepdim=True).values
+    """Min-max scale each row of ``latent[B, D]`` to [0, 1] (a constant row maps to 0).
+
+    Under ``torch.compile`` the row extremes come from ``amin``/``amax``: the same values, and a gradient that
+    is elementwise (it fuses into the compiled kernels) where ``min``/``max``'s is a scatter; the two gradients
+    differ only where a row's extreme is tied (``amax`` shares it among the tied entries)."""
+    if torch.compiler.is_compiling():
+        low = latent.amin(dim=1, keepdim=True)
+        high = latent.amax(dim=1, keepdim=True)
+    else:
+        low = latent.min(dim=1, keepdim=True).values
+        high = latent.max(dim=1, keepdim=True).values
     scale = high - low
     scale = torch.where(scale < 1e-5, scale + 1e-5, scale)
     return (latent - low) / scale
@@ -61,10 +69,20 @@ class FullyConnectedMuZero(MuZeroNetwork):
 
     def dynamics(self, latent: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``g``: ``(latent[B, D], actions[B])`` -> (next scaled latent ``[B, D]``, reward logits ``[B, 2S+1]``)."""
+        latent, reward_input = self.dynamics_state(latent, actions)
+        return latent, self.dynamics_reward(reward_input)
+
+    def dynamics_state(self, latent: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``g``'s state half: (next scaled latent ``[B, D]``, what its reward head reads: the unscaled latent, as
+        the reference)."""
         one_hot = torch.nn.functional.one_hot(actions.long(), self.num_actions).to(latent.dtype)
         raw = self.dynamics_state_net(torch.cat([latent, one_hot], dim=1))
-        latent = scale_latent(raw) if self.state_norm else raw
-        return latent, self.dynamics_reward_net(raw)  # reward from the unscaled latent, as the reference
+        return (scale_latent(raw) if self.state_norm else raw), raw
+
+    def dynamics_reward(self, reward_input: torch.Tensor) -> torch.Tensor:
+        """``g``'s reward head: reward logits ``[N, 2S+1]`` from ``dynamics_state``'s second output ``[N, D]``. Row
+        by row (no batch statistics), so the unroll may run it once on all its steps stacked."""
+        return self.dynamics_reward_net(reward_input)
 
     def prediction(self, latent: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``f``: ``latent[B, D]`` -> (policy logits ``[B, A]``, value logits ``[B, 2S+1]``)."""

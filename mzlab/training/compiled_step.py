@@ -18,7 +18,7 @@ keeps the compiled kernels in its on-disk cache (``TORCHINDUCTOR_CACHE_DIR``, de
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -44,14 +44,36 @@ def use_compiled_step(mode: str, *, network_kind: str, device: torch.device, obj
     return device.type == "cuda" or (device.type == "cpu" and _cpp_compiler_available())
 
 
-def compiled_objective(objective: torch.nn.Module, network: torch.nn.Module,
-                       config) -> Callable[..., tuple]:
-    """``f(*fields of a TrainingBatch)`` -> ``(total, metrics, predicted_values)`` of ``objective(network, batch,
-    config)`` (for ``muzero``: ``unroll_loss``), compiled once for fixed shapes (a new batch shape recompiles)."""
+def _inductor_options(device: torch.device) -> dict:
+    """On CPU the compiled graph's wrapper is C++ (``cpp_wrapper``): each of its ~100 kernel and matrix-product
+    calls then costs no Python call (measured in ``benchmarks/train_step.py``)."""
+    return {"cpp_wrapper": True} if device.type == "cpu" else {}
+
+
+def compiled_objective(objective: torch.nn.Module, network: torch.nn.Module, config,
+                       parameters: Sequence[torch.Tensor]) -> Callable[..., tuple]:
+    """``f(*fields of a TrainingBatch)`` -> ``(total, metrics, predicted_values, gradients)``: ``objective(network,
+    batch, config)`` (for ``muzero``: ``unroll_loss``) and the gradient of its total with respect to each of
+    ``parameters`` (``None`` where the total does not depend on it, as ``backward`` leaves ``.grad``).
+
+    Loss and gradient are one graph (``torch.autograd.grad`` traced by dynamo: ``trace_autograd_ops``), compiled
+    once for fixed shapes (a new batch shape recompiles); no autograd bookkeeping runs between a forward and a
+    backward graph. ``total`` is detached: the gradient is already computed."""
     from mzlab.training.objectives.base import TrainingBatch
 
-    def loss_terms(*fields: torch.Tensor | None) -> tuple:
-        output = objective(network, TrainingBatch(*fields), config)
-        return output.total, output.metrics, output.predicted_values
+    parameters = tuple(parameters)
 
-    return torch.compile(loss_terms, dynamic=False)
+    def loss_and_gradients(*fields: torch.Tensor | None) -> tuple:
+        with torch.enable_grad():
+            output = objective(network, TrainingBatch(*fields), config)
+            gradients = torch.autograd.grad(output.total, parameters, allow_unused=True)
+        return output.total.detach(), output.metrics, output.predicted_values, gradients
+
+    device = parameters[0].device if parameters else torch.device("cpu")
+    compiled = torch.compile(loss_and_gradients, dynamic=False, options=_inductor_options(device))
+
+    def call(*fields: torch.Tensor | None) -> tuple:
+        with torch._dynamo.config.patch(trace_autograd_ops=True):  # only read while tracing
+            return compiled(*fields)
+
+    return call

@@ -69,7 +69,9 @@ class Learner:
             )
         else:
             raise MzlabError(f"training.optimizer must be 'adam' or 'sgd', got {training.optimizer!r}")
-        self._compiled_loss = compiled_objective(self.objective, network, config) if compiled else None
+        self._parameters = parameters
+        self._all_modules = [*network.modules(), *self.objective.modules()]
+        self._compiled_loss = compiled_objective(self.objective, network, config, parameters) if compiled else None
         self.fallback_to_eager = fallback_to_eager
         """``training.compile=auto``: if the first compiled step fails, continue with the eager step."""
         self._compiled_once = False
@@ -85,23 +87,26 @@ class Learner:
         """``(total, metrics, predicted_values)`` of the objective on ``batch``; gradients left in ``.grad``."""
         if self._compiled_loss is None:
             output = self.objective(self.network, batch, self.config)
-            terms = (output.total, output.metrics, output.predicted_values)
-        else:
-            terms = self._compiled_loss(*(getattr(batch, field.name) for field in dataclasses.fields(batch)))
+            self.optimizer.zero_grad(set_to_none=True)
+            output.total.backward()
+            return output.total, output.metrics, output.predicted_values
+        *terms, gradients = self._compiled_loss(*(getattr(batch, field.name) for field in dataclasses.fields(batch)))
         self.optimizer.zero_grad(set_to_none=True)
-        terms[0].backward()
-        return terms
+        for parameter, gradient in zip(self._parameters, gradients, strict=True):
+            parameter.grad = gradient
+        return tuple(terms)
 
     def train_step(self, batch: Batch) -> tuple[dict[str, float], np.ndarray]:
         """One optimiser step on ``batch``; returns ``(metrics, new priorities [B, K+1])``."""
-        self.network.train()
-        self.objective.train()
+        if not all(module.training for module in self._all_modules):  # train() costs ~0.1 ms even when a no-op
+            self.network.train()
+            self.objective.train()
         for group in self.optimizer.param_groups:
             group["lr"] = self.current_learning_rate()
         # the same observation conversion as LearnedModel uses in the search (same inputs in acting and learning)
         tensors = TrainingBatch.from_replay(batch, self.device)
         if self._compiled_loss is not None and self.fallback_to_eager and not self._compiled_once:
-            try:  # the first call compiles (forward now, backward at .backward()); nothing is updated yet
+            try:  # the first call compiles (loss and gradient); nothing is updated yet
                 total, output_metrics, predicted_values = self._forward_backward(tensors)
             except Exception as error:  # e.g. no working C++ toolchain: `auto` falls back to the eager step
                 print(f"mzlab: training.compile=auto: compiling the learner step failed ({type(error).__name__}: "

@@ -98,6 +98,7 @@ def unroll_loss(
     support_size: int,
     gradient_scale_mode: str = "dynamics_input",
     step_weights: torch.Tensor | None = None,
+    stacked_rewards: bool | None = None,
 ) -> LossOutput:
     """Loss of ``network`` unrolled from ``observations[B, ...]`` along ``actions[B, K]``.
 
@@ -108,23 +109,36 @@ def unroll_loss(
     (same result as one call per step; a network with batch norm then normalises over all unroll steps).
     ``gradient_scale_mode``: one of ``GRADIENT_SCALE_MODES``; ``step_weights``: ``[K+1, B]`` or ``[K+1, 1]``
     loss factors per step (default: the pseudocode's, ``unroll_step_weights("fixed", ...)``).
+
+    ``stacked_rewards``: where the network splits ``g`` into ``dynamics_state`` and a row-wise ``dynamics_reward``
+    (the fully connected one), run the reward head once on the ``K`` steps' inputs stacked along the batch
+    instead of once per step: the same function (equal up to float rounding), fewer and larger matrix products.
+    Default (``None``): stacked under ``torch.compile`` (the compiled step), per step in the eager step.
     """
     if gradient_scale_mode not in GRADIENT_SCALE_MODES:
         raise ValueError(f"unknown gradient scale mode {gradient_scale_mode!r}; expected one of "
                          f"{', '.join(GRADIENT_SCALE_MODES)}")
     num_unroll_steps = actions.shape[1]
     batch = actions.shape[0]
+    if stacked_rewards is None:
+        stacked_rewards = torch.compiler.is_compiling()
+    stacked_rewards = stacked_rewards and hasattr(network, "dynamics_reward")
     latent = network.representation(observations)
     latents = [latent]
-    reward_logits = []
+    rewards = []  # per step: reward logits, or with stacked_rewards the reward head's inputs
     for k in range(num_unroll_steps):
         if gradient_scale_mode == "dynamics_input" or (gradient_scale_mode == "pseudocode" and k > 0):
             latent = scale_gradient(latent, DYNAMICS_GRADIENT_SCALE)
-        latent, rewards = network.dynamics(latent, actions[:, k])
+        dynamics = network.dynamics_state if stacked_rewards else network.dynamics
+        latent, step_rewards = dynamics(latent, actions[:, k])
         if gradient_scale_mode == "latent_hook":  # = a hook halving every gradient that reaches this latent
             latent = scale_gradient(latent, DYNAMICS_GRADIENT_SCALE)
         latents.append(latent)
-        reward_logits.append(rewards)
+        rewards.append(step_rewards)
+    if stacked_rewards:  # [K B, ...] -> [K, B, 2S+1]
+        reward_logits = network.dynamics_reward(torch.cat(rewards, dim=0)).view(num_unroll_steps, batch, -1)
+    else:
+        reward_logits = torch.stack(rewards)
     # f on all K+1 latents at once: [(K+1) B, ...] -> [K+1, B, ...]
     policy_logits, value_logits = network.prediction(torch.cat(latents, dim=0))
     policy_logits = policy_logits.view(num_unroll_steps + 1, batch, -1)
@@ -139,7 +153,7 @@ def unroll_loss(
     value_loss = (step_scale * cross_entropy(value_logits, value_targets)).sum(0)
     policy_loss = (step_scale * cross_entropy(policy_logits, target_policies.transpose(0, 1))).sum(0)
     reward_targets = scalar_to_support(target_rewards[:, 1:].T, support_size)  # [K, B, 2S+1]
-    reward_loss = (step_scale[1:] * cross_entropy(torch.stack(reward_logits), reward_targets)).sum(0)
+    reward_loss = (step_scale[1:] * cross_entropy(reward_logits, reward_targets)).sum(0)
     per_sample = value_loss_weight * value_loss + reward_loss + policy_loss
     with torch.no_grad():
         predicted_values = support_to_scalar(value_logits.detach(), support_size).T
