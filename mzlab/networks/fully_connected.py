@@ -15,7 +15,7 @@ from torch import nn
 from mzlab.config import NetworkConfig
 from mzlab.networks.inference import MuZeroNetwork, NetworkOutput
 
-__all__ = ["NetworkOutput", "FullyConnectedMuZero", "scale_latent", "mlp", "build_fully_connected"]
+__all__ = ["NetworkOutput", "FullyConnectedMuZero", "scale_latent", "mlp", "run_mlp", "build_fully_connected"]
 
 
 def mlp(input_size: int, hidden: tuple[int, ...], output_size: int) -> nn.Sequential:
@@ -46,6 +46,24 @@ def scale_latent(latent: torch.Tensor) -> torch.Tensor:
     return (latent - low) / scale
 
 
+def _compiled_linear(layer: nn.Linear, x: torch.Tensor) -> torch.Tensor:
+    """``layer(x)``; a widening layer (``in < out``, e.g. a head reading the 8-10 value latent) reads ``x``
+    column-major and its weight transposed, so that the gradient's matrix products come out wide (``[in, N]``,
+    ``[in, out]``) instead of narrow (``[N, in]``, ``[out, in]``): 2-3x faster on CPU for these shapes."""
+    if layer.in_features < layer.out_features and layer.bias is not None:
+        return torch.addmm(layer.bias, x.t().contiguous().t(), layer.weight.t().contiguous())
+    return layer(x)
+
+
+def run_mlp(net: nn.Sequential, x: torch.Tensor) -> torch.Tensor:
+    """``net(x)``; under ``torch.compile`` with the memory layouts of :func:`_compiled_linear` (same function)."""
+    if not torch.compiler.is_compiling():
+        return net(x)
+    for module in net:
+        x = _compiled_linear(module, x) if isinstance(module, nn.Linear) else module(x)
+    return x
+
+
 class FullyConnectedMuZero(MuZeroNetwork):
     """MuZero's ``h``, ``g`` and ``f`` as small multilayer perceptrons."""
 
@@ -64,7 +82,7 @@ class FullyConnectedMuZero(MuZeroNetwork):
 
     def representation(self, observations: torch.Tensor) -> torch.Tensor:
         """``h``: ``observations[B, ...]`` -> scaled latents ``[B, D]``."""
-        latent = self.representation_net(observations.flatten(1))
+        latent = run_mlp(self.representation_net, observations.flatten(1))
         return scale_latent(latent) if self.state_norm else latent
 
     def dynamics(self, latent: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -76,17 +94,17 @@ class FullyConnectedMuZero(MuZeroNetwork):
         """``g``'s state half: (next scaled latent ``[B, D]``, what its reward head reads: the unscaled latent, as
         the reference)."""
         one_hot = torch.nn.functional.one_hot(actions.long(), self.num_actions).to(latent.dtype)
-        raw = self.dynamics_state_net(torch.cat([latent, one_hot], dim=1))
+        raw = run_mlp(self.dynamics_state_net, torch.cat([latent, one_hot], dim=1))
         return (scale_latent(raw) if self.state_norm else raw), raw
 
     def dynamics_reward(self, reward_input: torch.Tensor) -> torch.Tensor:
         """``g``'s reward head: reward logits ``[N, 2S+1]`` from ``dynamics_state``'s second output ``[N, D]``. Row
         by row (no batch statistics), so the unroll may run it once on all its steps stacked."""
-        return self.dynamics_reward_net(reward_input)
+        return run_mlp(self.dynamics_reward_net, reward_input)
 
     def prediction(self, latent: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``f``: ``latent[B, D]`` -> (policy logits ``[B, A]``, value logits ``[B, 2S+1]``)."""
-        return self.prediction_policy_net(latent), self.prediction_value_net(latent)
+        return run_mlp(self.prediction_policy_net, latent), run_mlp(self.prediction_value_net, latent)
 
 
 def build_fully_connected(observation_shape: tuple[int, ...], num_actions: int,
