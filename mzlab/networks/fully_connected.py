@@ -47,7 +47,7 @@ def scale_latent(latent: torch.Tensor) -> torch.Tensor:
 
 
 def _compiled_linear(layer: nn.Linear, x: torch.Tensor) -> torch.Tensor:
-    """``layer(x)``; a widening layer (``in < out``, e.g. a head reading the 8-10 value latent) reads ``x``
+    """``layer(x)``; a widening layer (``in < out``, e.g. a head reading the latent of 8-10 values) reads ``x``
     column-major and its weight transposed, so that the gradient's matrix products come out wide (``[in, N]``,
     ``[in, out]``) instead of narrow (``[N, in]``, ``[out, in]``): 2-3x faster on CPU for these shapes."""
     if layer.in_features < layer.out_features and layer.bias is not None:

@@ -67,6 +67,8 @@ def compiled_objective(objective: torch.nn.Module, network: torch.nn.Module, con
         with torch.enable_grad():
             output = objective(network, TrainingBatch(*fields), config)
             gradients = torch.autograd.grad(output.total, parameters, allow_unused=True)
+        # in the parameters' (contiguous) layout: the fused optimisers read a gradient as flat memory
+        gradients = tuple(None if gradient is None else gradient.contiguous() for gradient in gradients)
         return output.total.detach(), output.metrics, output.predicted_values, gradients
 
     device = parameters[0].device if parameters else torch.device("cpu")
