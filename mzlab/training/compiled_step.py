@@ -2,9 +2,13 @@
 
 For MuZero's small networks the eager step is per-operation overhead (a Cart Pole step is ~900 tiny tensor
 operations forward and backward, ~0.2 ms of arithmetic). ``torch.compile`` traces whatever the objective
-computes (no second copy of the loss math) into one forward and one backward graph that inductor fuses into a
-few dozen C++ kernels; the optimiser becomes the single fused Adam/SGD kernel. Measured in
-``benchmarks/train_step.py`` (``docs/benchmarks.md``).
+computes (no second copy of the loss math), together with its gradient (``torch.autograd.grad`` traced), into
+one graph of a few dozen C++ kernels and matrix products called from a C++ wrapper on CPU; the optimiser becomes
+the single fused Adam/SGD kernel. While compiling, the loss takes a few cheaper but equal formulations (reward
+head once on the stacked unroll, ``amin``/``amax`` latent scaling, layouts of the widening linear layers:
+``losses.unroll_loss``, ``networks.fully_connected``; tested equal to the per-step unroll in
+``tests/test_training_compiled_formulation.py``). Measured in ``benchmarks/train_step.py``
+(``docs/benchmarks.md``).
 
 ``training.compile``: ``off`` = today's eager step exactly; ``on`` = compiled; ``auto`` = compiled where it
 measured faster (the fully connected network with the ``muzero`` objective, on CPU when a C++ compiler is
