@@ -9,7 +9,8 @@ EXPERIMENT = Experiment(
         ResultTable(
             "search-prior",
             SummarySpec(("step", "prior", "leaf", "num_simulations"),
-                        ("path_error", "tv_distance", "kl_divergence", "mean_depth", "prior_entropy"),
+                        ("path_error", "tv_distance", "kl_divergence", "mean_depth", "prior_entropy",
+                         "prior_top", "visits_on_prior_top"),
                         "num_simulations",
                         ("prior", "leaf"), "Search with the policy prior versus a uniform prior (Fig. 6)"),
             figure="mzlab.plots.analysis_figures:plot_search_prior",
@@ -36,6 +37,6 @@ EXPERIMENT = Experiment(
                 "policy prior's paths are the more accurate once depth is matched."),)),
     ),
     uses=("simulations", "planning_horizon", "planning_leaves"),
-    cache_version=3,  # 3: the prior_entropy column
+    cache_version=4,  # 3: the prior_entropy column; 4: prior_top, visits_on_prior_top
     order=50,
 )
