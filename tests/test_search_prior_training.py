@@ -50,13 +50,14 @@ def _search_table():
                                      num_simulations=sims, state_index=0,
                                      tv_distance=tv + 0.01 * seed + (1.0 if sims == 5 else 0.0),
                                      kl_divergence=0.5, path_error=1.0 + step / 100, mean_depth=2.0,
-                                     prior_entropy=0.6 - step / 1000 + 0.02 * seed, num_paths=50))
+                                     prior_entropy=0.6 - step / 1000 + 0.02 * seed, prior_top=0.7 + 0.1 * seed,
+                                     visits_on_prior_top=0.9 if prior == "policy" else 0.5, num_paths=50))
     return pd.DataFrame(rows)
 
 
 def test_over_training_figure_draws_the_largest_simulation_count_per_step():
     figure = plot_search_prior_over_training(_search_table())
-    tv_axis, entropy_axis = figure.axes[1], figure.axes[3]
+    tv_axis, visits_axis, entropy_axis = figure.axes[1], figure.axes[3], figure.axes[4]
     lines = {line.get_label(): line for line in tv_axis.get_lines()}
     policy = lines["policy prior, rollout leaves"]
     # 50 simulations only: seeds give 0.10 and 0.11 -> 0.105 at both steps
@@ -65,6 +66,10 @@ def test_over_training_figure_draws_the_largest_simulation_count_per_step():
     np.testing.assert_allclose(policy.get_xdata(), [0, 100])
     # entropy: (0.6 + 0.62) / 2 at step 0, (0.5 + 0.52) / 2 at step 100
     np.testing.assert_allclose(entropy_axis.get_lines()[0].get_ydata(), [0.61, 0.51])
+    visits = {line.get_label(): line.get_ydata() for line in visits_axis.get_lines()}
+    np.testing.assert_allclose(visits["prior probability of its favourite"], [0.75, 0.75])
+    np.testing.assert_allclose(visits["policy prior, rollout leaves"], [0.9, 0.9])
+    np.testing.assert_allclose(visits["uniform prior, rollout leaves"], [0.5, 0.5])
 
 
 def test_extra_figures_are_drawn_by_analyze_and_shown_in_the_report(tmp_path):

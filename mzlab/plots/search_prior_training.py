@@ -17,7 +17,8 @@ __all__ = ["plot_search_prior_over_training", "plot_depth_matched_gap_over_train
 
 _PRIOR_COLORS = {"policy": "tab:blue", "uniform": "tab:orange"}
 _TITLES = {"path_error": "value error of simulated paths", "tv_distance": "total variation",
-           "kl_divergence": "KL(visits || prior)", "prior_entropy": "entropy of the policy prior (nats)"}
+           "kl_divergence": "KL(visits || prior)", "visits_on_prior_top": "share of visits on the prior's favourite",
+           "prior_entropy": "entropy of the policy prior (nats)"}
 
 
 def _largest_simulations(table: pd.DataFrame) -> pd.DataFrame:
@@ -38,22 +39,28 @@ def _step_axis(axis, steps) -> None:
 
 def plot_search_prior_over_training(table: pd.DataFrame):
     """Path error, TV and KL of the policy-prior and uniform-prior searches at the largest simulation count,
-    and the entropy of the network's prior, over the checkpoint steps; one row per environment."""
+    the share of their visits on the prior's favourite action (against that action's prior probability), and
+    the entropy of the network's prior, over the checkpoint steps; one row per environment."""
     table = _largest_simulations(_with_leaf(table))
+    titles = [value for value in _TITLES if value in table.columns]
     envs = sorted(table["env"].unique())
-    figure, axes = plt.subplots(len(envs), 4, figsize=(16.8, 3.4 * len(envs)), squeeze=False,
-                                layout="constrained")
+    figure, axes = plt.subplots(len(envs), len(titles), figsize=(4.2 * len(titles), 3.4 * len(envs)),
+                                squeeze=False, layout="constrained")
     for row, env in enumerate(envs):
         part = table[table["env"] == env]
         simulations = int(part["num_simulations"].max())
-        for column, value in enumerate(_TITLES):
+        network = part[part["prior"] == "policy"].drop_duplicates(["seed", "step", "state_index"])
+        for column, value in enumerate(titles):
             axis = axes[row, column]
             if value == "prior_entropy":  # a property of the network at the state: the same for both searches
-                stats = mean_over_seeds(part[part["prior"] == "policy"].drop_duplicates(
-                    ["seed", "step", "state_index"]), ["step"], value)
+                stats = mean_over_seeds(network, ["step"], value)
                 band(axis, stats["step"], stats["mean"], stats["standard_error"], color="tab:gray", marker="o",
                      label="policy prior entropy")
             else:
+                if value == "visits_on_prior_top":
+                    stats = mean_over_seeds(network, ["step"], "prior_top")
+                    band(axis, stats["step"], stats["mean"], stats["standard_error"], color="tab:gray",
+                         linestyle=":", marker="o", label="prior probability of its favourite")
                 stats = mean_over_seeds(part, ["prior", "leaf", "step"], value)
                 for (prior, leaf), group in stats.groupby(["prior", "leaf"]):
                     band(axis, group["step"], group["mean"], group["standard_error"], marker="o",
