@@ -5,10 +5,12 @@
 Trains muzero-general's ``lunarlander`` game exactly as its ``python muzero.py lunarlander`` does (its
 ``MuZero(game).train()`` with the game file's own ``MuZeroConfig``), through the one override mechanism it
 offers (a dict given to ``MuZero``): ``results_path`` = ``OUT_DIR/results`` (where its TensorBoard events and
-checkpoints go) and, only when ``SEED`` is given, ``seed``. Nothing of its algorithm is touched. Before the
-training starts it writes ``OUT_DIR/driver.json``: the resolved config, the CPUs and GPUs Ray was told about,
-and the Unix times of launch and of the end of its set-up (Ray started, initial weights made). A SIGINT ends the training the way its own loop
-expects (its logging loop catches ``KeyboardInterrupt``, stops the workers and saves its files).
+checkpoints go) and, only when ``SEED`` is given, ``seed``. Nothing of its algorithm is touched.
+
+Before the training starts it writes ``OUT_DIR/driver.json``: the resolved config, the CPUs and GPUs Ray was
+told about, and the Unix times of launch and of the end of its set-up (Ray started, initial weights made). A
+SIGINT ends the training the way its own loop expects (its logging loop catches ``KeyboardInterrupt``, stops
+the workers and saves its files).
 
 Imports nothing of mzlab: this file is run by another interpreter (``benchmarks/muzero_general_lunarlander.py``).
 """
