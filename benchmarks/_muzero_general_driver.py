@@ -18,6 +18,7 @@ Imports nothing of mzlab: this file is run by another interpreter (``benchmarks/
 import json
 import os
 import pathlib
+import signal
 import sys
 import time
 
@@ -35,6 +36,9 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     out_dir = pathlib.Path(argv[0]).resolve()
+    # A process started in the background by a non-interactive shell inherits SIGINT as ignored, and Python
+    # then installs no KeyboardInterrupt handler: restore it, or the budget's SIGINT would not stop the run.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     launched = time.time()
     sys.path.insert(0, os.getcwd())
     import muzero  # muzero-general's module, from its checkout (the working directory)
