@@ -52,10 +52,11 @@ COUNTS = ("episode_length", "self_played_games", "training_step", "self_played_s
 
 def read_scalars(results_dir: Path) -> dict[str, list[tuple[int, float, float]]]:
     """``tag -> [(step, wall_time, value)]`` from every TensorBoard events file under ``results_dir``."""
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
     scalars: dict[str, list[tuple[int, float, float]]] = {}
-    for events in sorted(results_dir.rglob("events.out.tfevents.*")):
+    files = sorted(results_dir.rglob("events.out.tfevents.*")) if results_dir.is_dir() else []
+    if files:
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    for events in files:
         accumulator = EventAccumulator(str(events), size_guidance={"scalars": 0})
         accumulator.Reload()
         for tag in accumulator.Tags()["scalars"]:

@@ -111,3 +111,47 @@ def test_run_refuses_a_folder_that_is_not_a_checkout(tmp_path):
         mzg.main(["run", "--checkout", str(tmp_path), "--python", sys.executable, "--seconds", "1",
                   "--out", str(tmp_path / "out")])
     assert not os.path.exists(tmp_path / "out")
+
+
+FAKE_MUZERO = """import time
+class _Config:
+    def __init__(self):
+        self.seed, self.training_steps = 0, 200000
+class MuZero:
+    def __init__(self, game, overrides):
+        self.config = _Config()
+        for key, value in overrides.items():
+            setattr(self.config, key, value)
+    def train(self):
+        try:
+            while True:
+                time.sleep(0.05)
+        except KeyboardInterrupt:  # muzero-general's logging loop stops its workers here
+            (self.config.results_path.parent / "interrupted").write_text(str(self.config.seed))
+"""
+
+
+def test_the_real_driver_stops_on_sigint_even_when_launched_with_sigint_ignored(tmp_path):
+    """A background launch from a non-interactive shell hands SIGINT down as ignored; the driver restores it."""
+    import signal
+    import subprocess
+
+    checkout = tmp_path / "checkout"
+    (checkout / "games").mkdir(parents=True)
+    (checkout / "games" / "lunarlander.py").write_text("")
+    (checkout / "muzero.py").write_text(FAKE_MUZERO)
+    (checkout / "ray.py").write_text("__version__ = 'fake'\n"
+                                     "def cluster_resources():\n    return {'CPU': 2.0, 'other': 1.0}\n"
+                                     "def shutdown():\n    pass\n")
+    out = tmp_path / "out"
+    command = [sys.executable, str(SCRIPT), "run", "--checkout", str(checkout), "--python", sys.executable,
+               "--seconds", "0.5", "--out", str(out), "--grace", "60", "--seed", "7"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert done.returncode == 0, done.stderr
+    assert json.loads((out / "run.json").read_text())["ended"] == "sigint"
+    assert (out / "interrupted").read_text() == "7"  # the seed override reached its config
+    driver = json.loads((out / "driver.json").read_text())
+    assert driver["ray_cluster_resources"] == {"CPU": 2.0}
+    assert driver["config"]["results_path"].endswith("/out/results')")
+    assert json.loads(done.stdout.strip().splitlines()[-1])["rows"] == 0
