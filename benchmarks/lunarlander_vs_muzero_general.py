@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
 from mzlab.plots.style import band, figure_legend, plt, save_figure
 from mzlab.run_metrics import read_rows
@@ -131,7 +132,7 @@ def summarize(curve: pd.DataFrame, clock, rows: pd.DataFrame, games: pd.DataFram
 
 def plot(curve: pd.DataFrame, games: pd.DataFrame, *, window: int, seconds: float):
     """Two panels: return against wall-clock hours and against learner steps."""
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4), squeeze=True)
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), squeeze=True, layout="constrained")
     timed = curve.dropna(subset=["wall_seconds"])
     for axis, x_mz, x_mg, label in ((axes[0], timed["wall_seconds"] / 3600, games["wall_seconds"] / 3600,
                                      "wall-clock hours of training"),
@@ -144,6 +145,7 @@ def plot(curve: pd.DataFrame, games: pd.DataFrame, *, window: int, seconds: floa
         axis.plot(x_mg, games["rolling_mean"], color="tab:orange", label=f"muzero-general (mean of last {window})")
         axis.set(xlabel=label, ylabel="return (score / 3)")
     axes[0].axvline(seconds / 3600, color="grey", linestyle=":", lw=1)
+    axes[1].xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:g}k" if value else "0"))
     figure.suptitle("Lunar Lander: mzlab `lunarlander` preset vs muzero-general, same machine", fontsize=10)
     figure_legend(figure, axes, columns=3)
     return figure
