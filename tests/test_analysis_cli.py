@@ -21,7 +21,7 @@ COLUMNS = {
                       "error"],
     "cross-step": ["model_step", "policy_step", "horizon", "policy_error", "mean_sequence_error"],
     "search-prior": ["step", "prior", "leaf", "num_simulations", "path_error", "tv_distance", "kl_divergence",
-                     "mean_depth", "prior_entropy"],
+                     "mean_depth", "prior_entropy", "prior_top", "visits_on_prior_top"],
     "search-prior-depth": ["step", "prior", "leaf", "num_simulations", "depth", "path_error", "path_fraction"],
     "planning": ["step", "model", "prior", "leaf", "num_simulations", "episode", "return"],
 }

@@ -116,6 +116,9 @@ def test_search_prior_frame_agrees_with_the_search_it_ran():
             tv = 0.5 * np.abs(output.visit_distribution[b] - prior[b]).sum()
             assert rows["tv_distance"].iloc[b] == pytest.approx(tv)
             assert rows["prior_entropy"].iloc[b] == pytest.approx(-(prior[b] * np.log(prior[b])).sum())
+            favourite = int(np.argmax(prior[b]))
+            assert rows["prior_top"].iloc[b] == pytest.approx(prior[b, favourite])
+            assert rows["visits_on_prior_top"].iloc[b] == pytest.approx(output.visit_distribution[b, favourite])
 
 
 def test_episodes_and_on_policy_pool_follow_the_policy():

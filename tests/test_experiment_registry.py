@@ -184,8 +184,8 @@ def test_the_papers_experiments_name_functions_that_exist():
     assert [spec.name for spec in specs] == ["learning-curves", "value-error", "sequence-rank", "cross-step",
                                              "search-prior", "planning"]
     for spec in specs:
-        # the version their caches were made with (search-prior 3: its prior_entropy column)
-        assert callable(run_function(spec)) and spec.cache_version == (3 if spec.name == "search-prior" else 2)
+        # the version their caches were made with (search-prior 4: prior_entropy, prior_top, visits_on_prior_top)
+        assert callable(run_function(spec)) and spec.cache_version == (4 if spec.name == "search-prior" else 2)
         for table in spec.tables:
             function = figure_function(table.name)
             assert function is getattr(analysis_figures, "plot_" + table.name.replace("-", "_"))

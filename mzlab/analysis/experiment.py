@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Experiment", "ResultTable", "SummarySpec"]
+__all__ = ["Experiment", "ExtraFigure", "ResultTable", "SummarySpec"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,17 @@ class SummarySpec:
 
 
 @dataclass(frozen=True)
+class ExtraFigure:
+    """A further figure drawn from a result table, after its main one (e.g. Fig. 6 over training)."""
+
+    suffix: str
+    """Its files are ``<table>-<suffix>.png`` and ``.svg``."""
+    figure: str | Callable
+    """``"module:function"`` of ``figure(table) -> matplotlib figure``."""
+    caption: str = ""
+
+
+@dataclass(frozen=True)
 class ResultTable:
     """One table an experiment writes (``OUT/<name>.parquet``), its report summary and its figure."""
 
@@ -43,6 +54,8 @@ class ResultTable:
     ``mzlab analyze`` draws none and the report draws its generic mean ± s.e. figure."""
     caption: str = ""
     """What the figure shows: the first sentence of its caption in the report (the budget is added there)."""
+    extra_figures: tuple[ExtraFigure, ...] = ()
+    """Figures drawn after the main one, by ``mzlab analyze`` and the report alike."""
 
 
 _NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")

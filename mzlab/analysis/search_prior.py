@@ -12,7 +12,10 @@ At each sampled state the learned model's MCTS runs with the network's policy pr
   ``p > 0``; the reverse direction is infinite whenever an action is unvisited);
 - ``mean_depth``: the mean depth of the simulated paths;
 - ``prior_entropy``: ``-sum_a p(a) log p(a)`` of the network's prior at the state (nats; ``log A`` = uniform),
-  so a study can follow how sharp the prior is over training.
+  so a study can follow how sharp the prior is over training;
+- ``prior_top``: ``max_a p(a)``, and ``visits_on_prior_top``: ``N(a*)/N`` for the prior's favourite
+  ``a* = argmax_a p(a)`` (first on ties): above ``prior_top`` the search concentrates beyond the prior, below
+  it the search spreads (with two actions ``tv_distance = |visits_on_prior_top - prior_top|``).
 
 Leaves are evaluated as in the planning experiment (``--planning-leaves``): ``rollout`` (uniformly random
 actions for ``--planning-horizon`` steps in the learned model, no bootstrap; Section 4's modified MCTS, the
@@ -81,7 +84,8 @@ def path_errors(
 
 def search_prior_frame(simulator, model, snapshots, observations, **options) -> pd.DataFrame:
     """Rows ``(prior, leaf, num_simulations, state_index, path_error, tv_distance, kl_divergence, mean_depth,
-    num_paths)`` (the first table of :func:`search_prior_tables`, same arguments)."""
+    prior_entropy, prior_top, visits_on_prior_top, num_paths)`` (the first table of
+    :func:`search_prior_tables`, same arguments)."""
     return search_prior_tables(simulator, model, snapshots, observations, **options)[0]
 
 
@@ -131,6 +135,8 @@ def search_prior_tables(
 
     reference = softmax(np.asarray(model.root(observations, snapshots).prior_logits))
     entropy = -(reference * np.log(np.maximum(reference, np.finfo(np.float64).tiny))).sum(axis=1)
+    favourite = reference.argmax(axis=1)
+    rows = np.arange(len(reference))
     horizon = int(rollout_horizon or search_config.rollout_horizon)
     frames, searches = [], []
     for leaf in leaves or (search_config.leaf,):
@@ -153,6 +159,8 @@ def search_prior_tables(
                     "kl_divergence": kl_divergence(visits, reference),
                     "mean_depth": output.path_lengths.mean(axis=1),
                     "prior_entropy": entropy,
+                    "prior_top": reference[rows, favourite],
+                    "visits_on_prior_top": visits[rows, favourite],
                     "num_paths": errors.shape[1],
                 }))
     deepest = max_depth or max(int(lengths.max()) for _, _, lengths in searches)
@@ -187,7 +195,8 @@ def run_search_prior(session, steps: list[int] | None = None) -> dict[str, pd.Da
 
     units = pd.concat(per_checkpoint(session, "search-prior", steps, compute), ignore_index=True)
     keys = ["env", "seed", "step", *SETTING]
-    state_columns = keys + ["path_error", "tv_distance", "kl_divergence", "mean_depth", "prior_entropy", "num_paths"]
+    state_columns = keys + ["path_error", "tv_distance", "kl_divergence", "mean_depth", "prior_entropy",
+                            "prior_top", "visits_on_prior_top", "num_paths"]
     depth_columns = keys[:-1] + ["state_index", "depth", "path_error", "path_fraction", "num_paths"]
     state = units[units["table"] == "state"][state_columns].reset_index(drop=True)
     depth = units[units["table"] == "depth"][depth_columns].reset_index(drop=True)

@@ -14,7 +14,7 @@ import pandas as pd
 from mzlab.analysis.registry import table_spec
 from mzlab.entry_points import load_entry_point
 
-__all__ = ["figure_function", "draw_table"]
+__all__ = ["figure_function", "extra_figures", "draw_table"]
 
 
 def figure_function(table_name: str) -> Callable | None:
@@ -25,11 +25,23 @@ def figure_function(table_name: str) -> Callable | None:
     return load_entry_point(spec.figure)
 
 
+def extra_figures(table_name: str) -> list[tuple[str, Callable, str]]:
+    """``(suffix, figure function, caption)`` of each further figure of the table ``table_name``."""
+    spec = table_spec(table_name)
+    if spec is None:
+        return []
+    return [(extra.suffix, load_entry_point(extra.figure), extra.caption) for extra in spec.extra_figures]
+
+
 def draw_table(table_name: str, table: pd.DataFrame, stem: Path) -> list[Path]:
-    """Draw ``table``'s figure into ``stem.png`` and ``stem.svg``; ``[]`` when its spec names no figure."""
+    """Draw ``table``'s figure into ``stem.png`` and ``stem.svg``, and each further figure into
+    ``<stem>-<suffix>.png/.svg``; ``[]`` when its spec names no figure."""
     function = figure_function(table_name)
     if function is None:
         return []
     from mzlab.plots.style import save_figure
 
-    return save_figure(function(table), stem)
+    paths = save_figure(function(table), stem)
+    for suffix, extra, _ in extra_figures(table_name):
+        paths += save_figure(extra(table), stem.with_name(f"{stem.name}-{suffix}"))
+    return paths

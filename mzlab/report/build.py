@@ -80,6 +80,8 @@ def _result_section(name: str, table: pd.DataFrame, spec: SummarySpec, report_di
     alt = caption_text or f"{name}: mean ± standard error"
     for png, svg, label in images:
         section.body.append(_image_html(png, svg, report_dir, alt=f"{label}: {alt}" if label else alt, embed=embed))
+    for png, svg, extra_caption in _extra_images(name, table, report_dir / "figures" / name):
+        section.body.append(_image_html(png, svg, report_dir, alt=extra_caption, embed=embed))
     if figure_note:
         section.body.append(f"<p class='note'>{esc(figure_note)}</p>")
     table_html, note = summary_table_html(summary, spec)
@@ -126,6 +128,29 @@ def _draw(name: str, table: pd.DataFrame, summary: pd.DataFrame, spec: SummarySp
             notes.append(f"{variant}: {note}")
     return images, ("Variants side by side: one line per variant in the first figure, then the paper's layout "
                     "for each variant (mean ± s.e. over that variant's seeds). " + " ".join(notes)).strip()
+
+
+def _extra_images(name: str, table: pd.DataFrame, stem: Path) -> list[tuple[Path, Path, str]]:
+    """The table's further figures (its spec's ``extra_figures``), once per variant in a study with variants;
+    one that fails is left out (the main figure and the numbers remain)."""
+    try:
+        from mzlab.plots.experiment_figures import extra_figures
+
+        extras = extra_figures(name)
+    except ImportError:
+        return []
+    variants = (sorted(table[VARIANT_COLUMN].dropna().unique().tolist())
+                if VARIANT_COLUMN in table.columns else [])
+    parts = [(table, "")] if len(variants) <= 1 else [
+        (table[table[VARIANT_COLUMN] == variant], f"variant {variant}") for variant in variants]
+    images = []
+    for suffix, function, extra_caption in extras:
+        for part, label in parts:
+            tail = f"-variant-{label.split(' ', 1)[1]}" if label else ""
+            paths, _ = _paper_figure(function, part, stem.with_name(f"{stem.name}-{suffix}{tail}"), suffix=label)
+            if paths is not None:
+                images.append((*paths, f"{label}: {extra_caption}" if label else extra_caption))
+    return images
 
 
 def _paper_figure(function, table: pd.DataFrame, stem: Path, *, suffix: str = "") -> tuple[tuple | None, str]:

@@ -16,14 +16,15 @@ MAX_LINES = 6
 """Most lines per panel; with more series (e.g. many checkpoints) evenly spaced ones are drawn."""
 
 
-def _pick_series(summary: pd.DataFrame, series: tuple[str, ...]) -> list[tuple]:
+def _pick_series(summary: pd.DataFrame, series: tuple[str, ...]) -> tuple[list[tuple], int]:
+    """At most ``MAX_LINES`` series, evenly spread over the sorted combinations, and how many there were."""
     if not series:
-        return [()]
+        return [()], 1
     combos = list(summary[list(series)].drop_duplicates().itertuples(index=False, name=None))
     if len(combos) <= MAX_LINES:
-        return combos
+        return combos, len(combos)
     chosen = np.unique(np.linspace(0, len(combos) - 1, MAX_LINES).round().astype(int))
-    return [combos[i] for i in chosen]
+    return [combos[i] for i in chosen], len(combos)
 
 
 def draw_summary(summary: pd.DataFrame, spec: SummarySpec, stem: Path, *, title: str) -> list[Path]:
@@ -45,8 +46,9 @@ def draw_summary(summary: pd.DataFrame, spec: SummarySpec, stem: Path, *, title:
         axis.set_visible(False)
     series = tuple(s for s in spec.series if s in summary.columns)
     x_is_numeric = spec.x in summary.columns and pd.api.types.is_numeric_dtype(summary[spec.x])
+    shown, total = _pick_series(summary, series)
     for axis, value in zip(axes.flat, values, strict=False):
-        for combo in _pick_series(summary, series):
+        for combo in shown:
             rows = summary
             for column, level in zip(series, combo, strict=True):
                 rows = rows[rows[column] == level]
@@ -68,6 +70,8 @@ def draw_summary(summary: pd.DataFrame, spec: SummarySpec, stem: Path, *, title:
             axis.legend(fontsize=7)
     seeds = int(summary["num_seeds"].max()) if len(summary) else 0
     heading = f"{title} (mean ± s.e. over {seeds} seed{'s' if seeds != 1 else ''})"
+    if len(shown) < total:  # never drop series silently
+        heading += f"; {len(shown)} of {total} {'/'.join(series)} series shown, evenly spread"
     fig.suptitle(textwrap.fill(heading, width=int(60 * columns)), fontsize=9)
     fig.tight_layout()
     stem.parent.mkdir(parents=True, exist_ok=True)
