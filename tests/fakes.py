@@ -193,3 +193,27 @@ class RandomTreeModel:
         self.value_calls += 1
         output = StepOutput(reward, np.where(ended, 0.0, self.discount), logits, np.where(ended, 0.0, value))
         return output, keys.astype(np.int64)[:, None]
+
+
+def random_training_batch(inside, *, seed: int = 0, num_actions: int = 2, observation_size: int = 3):
+    """A float64 ``TrainingBatch`` of random targets for ``inside [B, K + 1]`` (bool; False = past the end,
+    whose observations are zeroed), drawn in a fixed order from ``torch.Generator().manual_seed(seed)``."""
+    import torch
+
+    from mzlab.training.objectives.base import TrainingBatch
+
+    batch, steps = inside.shape
+    generator = torch.Generator().manual_seed(seed)
+    unroll = torch.randn(batch, steps, observation_size, generator=generator, dtype=torch.float64)
+    unroll[~inside] = 0.0
+    return TrainingBatch(
+        observations=unroll[:, 0].clone(),
+        actions=torch.randint(0, num_actions, (batch, steps - 1), generator=generator),
+        target_values=torch.randn(batch, steps, generator=generator, dtype=torch.float64) * 3,
+        target_rewards=torch.randn(batch, steps, generator=generator, dtype=torch.float64),
+        target_policies=torch.softmax(torch.randn(batch, steps, num_actions, generator=generator,
+                                                  dtype=torch.float64), -1),
+        weights=torch.rand(batch, generator=generator, dtype=torch.float64),
+        inside=inside,
+        unroll_observations=unroll,
+    )

@@ -14,11 +14,11 @@ import dataclasses
 
 import pytest
 import torch
+from fakes import random_training_batch
 
 from mzlab.config import preset
 from mzlab.networks import build_network
 from mzlab.training.losses import GRADIENT_SCALE_MODES, unroll_loss
-from mzlab.training.objectives.base import TrainingBatch
 from mzlab.training.objectives.registry import build_objective
 
 K = 4
@@ -39,21 +39,9 @@ def tiny_config(objective, gradient_scale_mode, state_norm=True):
 
 
 def tiny_batch(seed=0):
-    generator = torch.Generator().manual_seed(seed)
     inside = torch.ones(B, K + 1, dtype=torch.bool)
     inside[2, 3:] = False
-    unroll = torch.randn(B, K + 1, 3, generator=generator, dtype=torch.float64)
-    unroll[~inside] = 0.0
-    return TrainingBatch(
-        observations=unroll[:, 0].clone(),
-        actions=torch.randint(0, 2, (B, K), generator=generator),
-        target_values=torch.randn(B, K + 1, generator=generator, dtype=torch.float64) * 3,
-        target_rewards=torch.randn(B, K + 1, generator=generator, dtype=torch.float64),
-        target_policies=torch.softmax(torch.randn(B, K + 1, 2, generator=generator, dtype=torch.float64), -1),
-        weights=torch.rand(B, generator=generator, dtype=torch.float64),
-        inside=inside,
-        unroll_observations=unroll,
-    )
+    return random_training_batch(inside, seed=seed)
 
 
 def loss_and_gradients(network, objective, config, batch, *, compiled_formulation, monkeypatch):

@@ -12,13 +12,13 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
+from fakes import random_training_batch
 
 from mzlab.config import ReplayConfig, preset
 from mzlab.config_io import apply_overrides, validate
 from mzlab.errors import MzlabError
 from mzlab.networks import build_network
 from mzlab.training.losses import scale_gradient, unroll_loss
-from mzlab.training.objectives.base import TrainingBatch
 from mzlab.training.objectives.registry import build_objective, objective_names
 from mzlab.training.replay import ReplayBuffer
 
@@ -41,23 +41,11 @@ def tiny_config(objective, **training):
 
 
 def tiny_batch(seed=0, *, inside=None):
-    generator = torch.Generator().manual_seed(seed)
     if inside is None:  # sample 1 ends after step 1, sample 4 after step 2: their later steps are past the end
         inside = torch.ones(B, K + 1, dtype=torch.bool)
         inside[1, 2:] = False
         inside[4, 3:] = False
-    unroll = torch.randn(B, K + 1, 3, generator=generator, dtype=torch.float64)
-    unroll[~inside] = 0.0
-    return TrainingBatch(
-        observations=unroll[:, 0].clone(),
-        actions=torch.randint(0, 2, (B, K), generator=generator),
-        target_values=torch.randn(B, K + 1, generator=generator, dtype=torch.float64) * 3,
-        target_rewards=torch.randn(B, K + 1, generator=generator, dtype=torch.float64),
-        target_policies=torch.softmax(torch.randn(B, K + 1, 2, generator=generator, dtype=torch.float64), -1),
-        weights=torch.rand(B, generator=generator, dtype=torch.float64),
-        inside=inside,
-        unroll_observations=unroll,
-    )
+    return random_training_batch(inside, seed=seed)
 
 
 def network_and_objective(config, seed=0):
