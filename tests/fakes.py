@@ -217,3 +217,15 @@ def random_training_batch(inside, *, seed: int = 0, num_actions: int = 2, observ
         inside=inside,
         unroll_observations=unroll,
     )
+
+
+def load_benchmark(name: str):
+    """The module ``benchmarks/<name>.py`` (the scripts are not a package), imported from its file."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,20 +1,14 @@
 """benchmarks/gpu_check.py: one line and exit 0 without CUDA; the CPU dry run agrees with itself exactly."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 import torch
-
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "gpu_check.py"
+from fakes import load_benchmark
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("gpu_check", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("gpu_check")
 
 
 def test_skips_cleanly_without_cuda(monkeypatch, capsys):

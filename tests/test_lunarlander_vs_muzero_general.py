@@ -1,22 +1,17 @@
 """benchmarks/lunarlander_vs_muzero_general.py on a hand-made mzlab run, curve table and muzero-general CSV: the
 placed points and what each agent reached by the common wall time equal the hand-computed values."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "lunarlander_vs_muzero_general.py"
+from fakes import load_benchmark
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("lunarlander_vs_muzero_general", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("lunarlander_vs_muzero_general")
 
 
 # mzlab's logged wall clock: step -> seconds (a resumed run logs step 1000 twice; the later row wins)

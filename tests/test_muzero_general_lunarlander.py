@@ -2,7 +2,6 @@
 and a run is stopped with SIGINT at its wall-clock budget (a fake interpreter stands in for muzero-general's)."""
 
 import csv
-import importlib.util
 import json
 import os
 import stat
@@ -10,15 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from fakes import load_benchmark
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "muzero_general_lunarlander.py"
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("muzero_general_lunarlander", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("muzero_general_lunarlander")
 
 
 # counter: (total_reward, mean_value, episode_length, games, training_step, played_steps, reanalysed)
