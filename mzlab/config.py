@@ -114,6 +114,10 @@ class SearchConfig:
     """Gumbel: ``c_visit`` of ``sigma(q) = (c_visit + max_b N(b)) c_scale q`` (mctx ``maxvisit_init``: 50)."""
     gumbel_c_scale: float = 0.1
     """Gumbel: ``c_scale`` of ``sigma`` (mctx ``value_scale``: 0.1)."""
+    kernel: str = "auto"
+    """How the simulations run: ``auto`` (all of them in one numba call when supported: pUCT, value leaves,
+    the learned model's CPU numba step; otherwise the Python loop) or ``python`` (always the Python loop over
+    simulations, the previous implementation). Both give bit-identical searches; only the speed differs."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ _CHOICES = {
     "search.q_convention": ("implementation", "pseudocode"),
     "search.tie_break": ("random", "first"),
     "search.algorithm": ("puct", "gumbel"),
+    "search.kernel": ("auto", "python"),
     "replay.reanalyse_mode": ("network_value", "search", "policy_search"),
     "replay.capacity_unit": ("games", "transitions"),
     "training.optimizer": ("adam", "sgd"),

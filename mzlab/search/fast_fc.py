@@ -130,6 +130,11 @@ class FastRecurrent:
         self._weights = (_stack(net.dynamics_state_net) + _stack(net.dynamics_reward_net)
                          + _stack(net.prediction_policy_net) + _stack(net.prediction_value_net))
 
+    @property
+    def weights(self) -> tuple:
+        """The kernel's eight weight and bias tuples (dynamics state, dynamics reward, policy, value)."""
+        return self._weights
+
     def __call__(self, latent: np.ndarray, actions: np.ndarray):
         """``(next_latent[B, D] float32, reward[B], prior_logits[B, A], value[B])`` for ``latent[B, D]``."""
         latent = np.ascontiguousarray(latent, dtype=np.float32)

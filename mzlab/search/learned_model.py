@@ -7,8 +7,9 @@ import torch
 
 from mzlab.jit import HAVE_NUMBA
 from mzlab.networks.inputs import observations_to_tensor
-from mzlab.networks.support import support_to_scalar
+from mzlab.networks.support import EPSILON, support_to_scalar
 from mzlab.search.fast_fc import FastRecurrent, supports_fast_path
+from mzlab.search.fused import FusedStep
 from mzlab.search.types import RootOutput, StepOutput
 
 __all__ = ["LearnedModel"]
@@ -22,7 +23,8 @@ class LearnedModel:
     CPU and torch tensors on other devices (they stay there). Put the network in eval mode before searching.
 
     With ``fast`` (default) a CPU fully connected network's ``step`` runs as one numba kernel
-    (:mod:`mzlab.search.fast_fc`: same arithmetic, float64 accumulation, weights re-read at every ``root``).
+    (:mod:`mzlab.search.fast_fc`: same arithmetic, float64 accumulation, weights re-read at every ``root``), and
+    :meth:`fused_step` lets the search run all its simulations in one numba call (:mod:`mzlab.search.fused`).
     """
 
     def __init__(self, network: torch.nn.Module, *, discount: float, device: torch.device | str | None = None,
@@ -51,6 +53,15 @@ class LearnedModel:
             inputs = observations_to_tensor(observations, self.device)
             latent, prior_logits, value, _ = self._decode(self.network.initial_inference(inputs), with_reward=False)
         return RootOutput(prior_logits=prior_logits, value=value, state=latent)
+
+    def fused_step(self) -> FusedStep | None:
+        """The fast kernel's arguments for :mod:`mzlab.search.fused` (as of the last ``root``), ``None`` without
+        the fast path."""
+        if self._fast is None:
+            return None
+        network = self.network
+        return FusedStep(num_actions=self.num_actions, support_size=int(network.support_size), epsilon=EPSILON,
+                         weights=self._fast.weights, discount=self.discount)
 
     def step(self, state, actions: np.ndarray) -> tuple[StepOutput, object]:
         """``g`` then ``f`` on latents ``state[B, D]`` and ``actions[B]``."""

@@ -11,6 +11,7 @@ import numpy as np
 from mzlab.config import SearchConfig
 from mzlab.errors import MzlabError
 from mzlab.search.acting import mix_dirichlet, softmax
+from mzlab.search.fused import FUSED_AVAILABLE, fused_simulations
 from mzlab.search.gumbel import GumbelSelector
 from mzlab.search.output import SearchOutput
 from mzlab.search.selection import IMPLEMENTATION, PSEUDOCODE, select_leaves
@@ -57,6 +58,8 @@ def check_search_config(config: SearchConfig) -> None:
         raise MzlabError(f"search.rollout_horizon must be >= 1, got {config.rollout_horizon}")
     if not 0.0 <= config.dirichlet_fraction <= 1.0 or config.dirichlet_alpha <= 0:
         raise MzlabError("search.dirichlet_fraction must lie in [0, 1] and search.dirichlet_alpha be > 0")
+    if config.kernel not in ("auto", "python"):
+        raise MzlabError(f"search.kernel must be 'auto' or 'python', got {config.kernel!r}")
     if config.algorithm not in ("puct", "gumbel"):
         raise MzlabError(f"search.algorithm must be 'puct' or 'gumbel', got {config.algorithm!r}")
     if config.max_num_considered_actions < 1:
@@ -103,6 +106,40 @@ def rollout_values(model: Model, state, *, horizon: int, rng: np.random.Generato
     return total
 
 
+def _fused_step(model: Model, config: SearchConfig):
+    """The model's ``fused_step()`` when this search may run fused (after ``model.root``), else ``None``."""
+    if config.kernel != "auto" or config.algorithm != "puct" or config.leaf != "value" or not FUSED_AVAILABLE:
+        return None
+    offer = getattr(model, "fused_step", None)
+    return offer() if offer is not None else None
+
+
+def _python_simulations(model: Model, tree, selector, root_state, *, config: SearchConfig, rng: np.random.Generator,
+                        path_values: np.ndarray, path_rewards: np.ndarray) -> None:
+    """Every simulation as one Python iteration: select, one model step of the batch, expand and back up."""
+    convention = _CONVENTIONS[config.q_convention]
+    uniform = config.prior == "uniform"
+    batch = tree.visits.shape[0]
+    states = StateStore(config.num_simulations + 1, root_state)
+    parents = np.zeros(batch, dtype=np.int64)
+    actions = np.zeros(batch, dtype=np.int64)
+    for simulation in range(config.num_simulations):
+        selector.select(tree, simulation, parents, actions)
+        output, next_state = model.step(states.gather(parents), actions)
+        node = simulation + 1
+        states.put(node, next_state)
+        if config.leaf == "rollout":
+            leaf_value = rollout_values(model, next_state, horizon=config.rollout_horizon, rng=rng)
+        else:
+            leaf_value = np.asarray(output.value, dtype=np.float64)
+        selector.record_leaf(node, leaf_value)
+        expand_and_backup(tree.visits, tree.value_sum, tree.reward, tree.discount, tree.prior, tree.children,
+                          tree.parent, tree.action, tree.min_max, node, parents, actions,
+                          np.asarray(output.reward, dtype=np.float64), np.asarray(output.discount, dtype=np.float64),
+                          np.asarray(output.prior_logits, dtype=np.float64), uniform, leaf_value, convention,
+                          path_values[simulation], path_rewards[simulation])
+
+
 def run_search(
     model: Model,
     observations: np.ndarray,
@@ -122,6 +159,10 @@ def run_search(
     ``[B, N, A]`` (when ``config.tie_break == "random"``); Gumbel: standard Gumbel noise ``[B, A]`` (when
     ``config.add_noise``; no Dirichlet noise, no tie-break keys); then per simulation the rollout actions (when
     ``config.leaf == "rollout"``). The same ``rng`` state gives the same result.
+
+    With ``config.kernel == "auto"``, pUCT, value leaves and a model offering ``fused_step()`` (the learned
+    model's numba step), all simulations run in one numba call (:mod:`mzlab.search.fused`), bit-identical to
+    the Python loop over simulations that every other case (and ``kernel = "python"``) runs.
     """
     check_search_config(config)
     convention = _CONVENTIONS[config.q_convention]
@@ -151,27 +192,16 @@ def run_search(
         selector = PuctSelector(config, tie_keys)
 
     tree = new_tree(batch, num_simulations + 1, root_prior, float(model.discount))
-    states = StateStore(num_simulations + 1, root.state)
-    parents = np.zeros(batch, dtype=np.int64)
-    actions = np.zeros(batch, dtype=np.int64)
     path_values = np.zeros((num_simulations, batch))
     path_rewards = np.zeros((num_simulations, batch))
-
-    for simulation in range(num_simulations):
-        selector.select(tree, simulation, parents, actions)
-        output, next_state = model.step(states.gather(parents), actions)
-        node = simulation + 1
-        states.put(node, next_state)
-        if config.leaf == "rollout":
-            leaf_value = rollout_values(model, next_state, horizon=config.rollout_horizon, rng=rng)
-        else:
-            leaf_value = np.asarray(output.value, dtype=np.float64)
-        selector.record_leaf(node, leaf_value)
-        expand_and_backup(tree.visits, tree.value_sum, tree.reward, tree.discount, tree.prior, tree.children,
-                          tree.parent, tree.action, tree.min_max, node, parents, actions,
-                          np.asarray(output.reward, dtype=np.float64), np.asarray(output.discount, dtype=np.float64),
-                          np.asarray(output.prior_logits, dtype=np.float64), uniform, leaf_value, convention,
-                          path_values[simulation], path_rewards[simulation])
+    fused = _fused_step(model, config)
+    if fused is not None:
+        fused_simulations(tree, root.state, fused, c1=config.c1, c2=config.c2, convention=convention,
+                          tie_keys=selector.tie_keys, uniform_prior=uniform, path_values=path_values,
+                          path_rewards=path_rewards)
+    else:
+        _python_simulations(model, tree, selector, root.state, config=config, rng=rng, path_values=path_values,
+                            path_rewards=path_rewards)
 
     action, improved_policy = selector.summary(tree)
     path_actions, path_lengths = node_paths(tree) if record_paths else (None, None)
