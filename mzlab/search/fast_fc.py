@@ -3,7 +3,8 @@
 For the tiny Cart Pole network one torch ``recurrent_inference`` plus the support decoding costs ~0.4 ms of
 per-operation overhead whatever the batch; this kernel does the same arithmetic (float64 accumulation over
 the float32 weights, read in place from the parameters, so training updates are seen) in a few
-microseconds. :class:`~mzlab.search.learned_model.LearnedModel` uses it on CPU when numba is available.
+microseconds. :class:`~mzlab.search.learned_model.LearnedModel` uses it on CPU when numba is available (the
+step always, the root for the fused search of :mod:`mzlab.search.fused`).
 """
 
 from __future__ import annotations
@@ -86,16 +87,10 @@ def _support_scalars(logits, support_size, epsilon, out):
 
 
 @njit_fast
-def _recurrent(latent, actions, num_actions, support_size, epsilon, dyn_w, dyn_b, rew_w, rew_b, pol_w, pol_b, val_w,
-               val_b, out_latent, out_reward, out_logits, out_value):
-    batch, size = latent.shape
-    x = np.zeros((size + num_actions, batch))
-    for b in range(batch):
-        for i in range(size):
-            x[i, b] = latent[b, i]
-        x[size + actions[b], b] = 1.0
-    raw = _mlp(x, dyn_w, dyn_b)
-    _support_scalars(_mlp(raw, rew_w, rew_b), support_size, epsilon, out_reward)
+def _scale_latent(raw, out_latent):
+    """Min-max scale every column of ``raw[D, B]`` to [0, 1] as :func:`~mzlab.networks.fully_connected.scale_latent`
+    (rounded to float32): written to ``out_latent[B, D]`` and returned feature-major ``[D, B]``."""
+    size, batch = raw.shape
     scaled = np.empty((size, batch))
     for b in range(batch):
         low = raw[0, b]
@@ -110,15 +105,50 @@ def _recurrent(latent, actions, num_actions, support_size, epsilon, dyn_w, dyn_b
             value = np.float32((raw[i, b] - low) / scale)
             out_latent[b, i] = value
             scaled[i, b] = value
+    return scaled
+
+
+@njit_fast
+def _predict(scaled, support_size, epsilon, pol_w, pol_b, val_w, val_b, out_logits, out_value):
+    """``f`` on the feature-major scaled latents ``[D, B]``: policy logits ``[B, A]`` and decoded values ``[B]``."""
     logits = _mlp(scaled, pol_w, pol_b)
-    for b in range(batch):
-        for a in range(num_actions):
+    for b in range(logits.shape[1]):
+        for a in range(logits.shape[0]):
             out_logits[b, a] = logits[a, b]
     _support_scalars(_mlp(scaled, val_w, val_b), support_size, epsilon, out_value)
 
 
+@njit_fast
+def _initial(observations, support_size, epsilon, rep_w, rep_b, pol_w, pol_b, val_w, val_b, out_latent, out_logits,
+             out_value):
+    """``h`` then ``f`` on ``observations[B, I]`` (float32): scaled latents, policy logits, decoded values."""
+    batch, inputs = observations.shape
+    x = np.empty((inputs, batch))
+    for b in range(batch):
+        for i in range(inputs):
+            x[i, b] = observations[b, i]
+    _predict(_scale_latent(_mlp(x, rep_w, rep_b), out_latent), support_size, epsilon, pol_w, pol_b, val_w, val_b,
+             out_logits, out_value)
+
+
+@njit_fast
+def _recurrent(latent, actions, num_actions, support_size, epsilon, dyn_w, dyn_b, rew_w, rew_b, pol_w, pol_b, val_w,
+               val_b, out_latent, out_reward, out_logits, out_value):
+    batch, size = latent.shape
+    x = np.zeros((size + num_actions, batch))
+    for b in range(batch):
+        for i in range(size):
+            x[i, b] = latent[b, i]
+        x[size + actions[b], b] = 1.0
+    raw = _mlp(x, dyn_w, dyn_b)
+    _support_scalars(_mlp(raw, rew_w, rew_b), support_size, epsilon, out_reward)
+    scaled = _scale_latent(raw, out_latent)
+    _predict(scaled, support_size, epsilon, pol_w, pol_b, val_w, val_b, out_logits, out_value)
+
+
 class FastRecurrent:
-    """``g`` then ``f`` of a CPU :class:`FullyConnectedMuZero`, decoded to scalars, as one numba call."""
+    """``g`` then ``f`` (and ``h`` then ``f``) of a CPU :class:`FullyConnectedMuZero`, decoded to scalars, as one
+    numba call."""
 
     def __init__(self, network: torch.nn.Module):
         self.network = network
@@ -129,6 +159,33 @@ class FastRecurrent:
         net = self.network
         self._weights = (_stack(net.dynamics_state_net) + _stack(net.dynamics_reward_net)
                          + _stack(net.prediction_policy_net) + _stack(net.prediction_value_net))
+        self._representation = _stack(net.representation_net)
+        self._linears = [layer for sequential in (net.representation_net, net.dynamics_state_net,
+                                                  net.dynamics_reward_net, net.prediction_policy_net,
+                                                  net.prediction_value_net)
+                         for layer in sequential if isinstance(layer, torch.nn.Linear)]
+        self._storage = self._storage_now()
+
+    def _storage_now(self) -> list[int]:
+        return [pointer for layer in self._linears for pointer in (layer.weight.data_ptr(), layer.bias.data_ptr())]
+
+    def refresh_if_replaced(self) -> None:
+        """:meth:`refresh` when a layer's weight or bias now lives elsewhere than at the last one (a replaced
+        parameter; in-place updates, optimiser steps and ``load_state_dict`` keep it, and the views see them)."""
+        if self._storage_now() != self._storage:
+            self.refresh()
+
+    def initial(self, observations: np.ndarray):
+        """``(latent[B, D] float32, prior_logits[B, A], value[B])`` of ``h`` then ``f`` on ``observations[B, ...]``
+        (the arithmetic of :meth:`__call__`: float64 accumulation, float32 latents)."""
+        inputs = np.ascontiguousarray(np.asarray(observations).reshape(len(observations), -1), dtype=np.float32)
+        batch = inputs.shape[0]
+        out_latent = np.empty((batch, self.network.dynamics_state_net[-1].out_features), dtype=np.float32)
+        out_logits = np.empty((batch, self.network.num_actions))
+        out_value = np.empty(batch)
+        _initial(inputs, self.network.support_size, EPSILON, *self._representation, *self._weights[4:], out_latent,
+                 out_logits, out_value)
+        return out_latent, out_logits, out_value
 
     @property
     def weights(self) -> tuple:

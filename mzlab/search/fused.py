@@ -7,8 +7,9 @@ of a search in one call: the same kernels in the same order (:func:`~mzlab.searc
 the parent latents gathered, :func:`~mzlab.search.fast_fc._recurrent`,
 :func:`~mzlab.search.tree.expand_and_backup`), so the tree comes out bit-identical to the Python loop's.
 
-A model offers it with the optional ``fused_step() -> FusedStep | None`` (``None`` when its step is not that
-kernel, e.g. a torch forward); the search uses it for ``search.kernel = auto`` with ``algorithm = puct`` and
+A model offers it with the optional ``fused_root(observations, snapshots) -> (RootOutput, FusedStep) | None``
+(its root, and the step kernel's arguments; ``None`` when its step is not that kernel, e.g. a torch forward);
+the search asks for it instead of ``root`` for ``search.kernel = auto`` with ``algorithm = puct`` and
 ``leaf = value`` when numba is installed.
 """
 

@@ -24,7 +24,7 @@ class LearnedModel:
 
     With ``fast`` (default) a CPU fully connected network's ``step`` runs as one numba kernel
     (:mod:`mzlab.search.fast_fc`: same arithmetic, float64 accumulation, weights re-read at every ``root``), and
-    :meth:`fused_step` lets the search run all its simulations in one numba call (:mod:`mzlab.search.fused`).
+    :meth:`fused_root` lets the search run all its simulations in one numba call (:mod:`mzlab.search.fused`).
     """
 
     def __init__(self, network: torch.nn.Module, *, discount: float, device: torch.device | str | None = None,
@@ -54,14 +54,19 @@ class LearnedModel:
             latent, prior_logits, value, _ = self._decode(self.network.initial_inference(inputs), with_reward=False)
         return RootOutput(prior_logits=prior_logits, value=value, state=latent)
 
-    def fused_step(self) -> FusedStep | None:
-        """The fast kernel's arguments for :mod:`mzlab.search.fused` (as of the last ``root``), ``None`` without
-        the fast path."""
+    def fused_root(self, observations: np.ndarray, snapshots: np.ndarray | None = None
+                   ) -> tuple[RootOutput, FusedStep] | None:
+        """The root as :meth:`root` but from the numba forward (``h`` then ``f``, the fast step's arithmetic:
+        equal to torch's up to float rounding) and the step kernel's arguments for :mod:`mzlab.search.fused`;
+        ``None`` without the fast path (the search then calls :meth:`root` and :meth:`step`). The weights are
+        re-read only when a parameter's storage was replaced (in-place updates are seen as they are)."""
         if self._fast is None:
             return None
-        network = self.network
-        return FusedStep(num_actions=self.num_actions, support_size=int(network.support_size), epsilon=EPSILON,
-                         weights=self._fast.weights, discount=self.discount)
+        self._fast.refresh_if_replaced()
+        latent, prior_logits, value = self._fast.initial(observations)
+        step = FusedStep(num_actions=self.num_actions, support_size=int(self.network.support_size),
+                         epsilon=EPSILON, weights=self._fast.weights, discount=self.discount)
+        return RootOutput(prior_logits=prior_logits, value=value, state=latent), step
 
     def step(self, state, actions: np.ndarray) -> tuple[StepOutput, object]:
         """``g`` then ``f`` on latents ``state[B, D]`` and ``actions[B]``."""

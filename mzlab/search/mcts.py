@@ -106,12 +106,12 @@ def rollout_values(model: Model, state, *, horizon: int, rng: np.random.Generato
     return total
 
 
-def _fused_step(model: Model, config: SearchConfig):
-    """The model's ``fused_step()`` when this search may run fused (after ``model.root``), else ``None``."""
+def _fused_root(model: Model, config: SearchConfig, observations: np.ndarray, snapshots: np.ndarray | None):
+    """The model's ``fused_root(observations, snapshots)`` when this search may run fused, else ``None``."""
     if config.kernel != "auto" or config.algorithm != "puct" or config.leaf != "value" or not FUSED_AVAILABLE:
         return None
-    offer = getattr(model, "fused_step", None)
-    return offer() if offer is not None else None
+    offer = getattr(model, "fused_root", None)
+    return offer(observations, snapshots) if offer is not None else None
 
 
 def _python_simulations(model: Model, tree, selector, root_state, *, config: SearchConfig, rng: np.random.Generator,
@@ -160,9 +160,10 @@ def run_search(
     ``config.add_noise``; no Dirichlet noise, no tie-break keys); then per simulation the rollout actions (when
     ``config.leaf == "rollout"``). The same ``rng`` state gives the same result.
 
-    With ``config.kernel == "auto"``, pUCT, value leaves and a model offering ``fused_step()`` (the learned
-    model's numba step), all simulations run in one numba call (:mod:`mzlab.search.fused`), bit-identical to
-    the Python loop over simulations that every other case (and ``kernel = "python"``) runs.
+    With ``config.kernel == "auto"``, pUCT, value leaves and a model offering ``fused_root`` (the learned
+    model's numba forward), the root comes from it and all simulations run in one numba call
+    (:mod:`mzlab.search.fused`), bit-identical to the Python loop over simulations from the same root; every
+    other case (and ``kernel = "python"``) calls ``model.root`` and runs the Python loop.
     """
     check_search_config(config)
     convention = _CONVENTIONS[config.q_convention]
@@ -170,7 +171,8 @@ def run_search(
     gumbel = config.algorithm == "gumbel"
     num_simulations = config.num_simulations
 
-    root = model.root(observations, snapshots)
+    fused_root = _fused_root(model, config, observations, snapshots)
+    root, fused = fused_root if fused_root is not None else (model.root(observations, snapshots), None)
     logits = np.asarray(root.prior_logits, dtype=np.float64)
     batch, num_actions = logits.shape
     if uniform:
@@ -194,7 +196,6 @@ def run_search(
     tree = new_tree(batch, num_simulations + 1, root_prior, float(model.discount))
     path_values = np.zeros((num_simulations, batch))
     path_rewards = np.zeros((num_simulations, batch))
-    fused = _fused_step(model, config)
     if fused is not None:
         fused_simulations(tree, root.state, fused, c1=config.c1, c2=config.c2, convention=convention,
                           tie_keys=selector.tie_keys, uniform_prior=uniform, path_values=path_values,
