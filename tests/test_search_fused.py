@@ -176,3 +176,42 @@ def test_a_bad_kernel_is_one_clear_error():
         validate(apply_overrides(preset("cartpole"), ["search.kernel=fused"]))
     message = str(caught.value)
     assert "search.kernel" in message and "auto" in message and "python" in message and "\n" not in message
+
+
+TINY_TRAINING = ["network.encoding_size=4", "network.hidden_layers=[8]", "search.num_simulations=6",
+                 "training.batch_size=8", "replay.num_unroll_steps=3", "replay.td_steps=5", "training.num_actors=2",
+                 "training.warmup_games=2", "training.training_steps=30", "training.checkpoint_interval=10"]
+
+
+def _train(run_dir, kernel: str):
+    from mzlab.cli import main
+    from mzlab.runs import RunDirectory
+
+    argv = ["train", "--env", "cartpole", "--seed", "5", "--run-dir", str(run_dir), "--no-progress"]
+    for override in [*TINY_TRAINING, f"search.kernel={kernel}"]:
+        argv += ["--set", override]
+    assert main(argv) == 0
+    run = RunDirectory.open(run_dir)
+    metrics = run.read_metrics()
+    return run.load_checkpoint(30)[0], metrics[[c for c in metrics.columns if not c.startswith("time/")]]
+
+
+def test_training_with_the_fused_kernel_repeats_the_python_loop(tmp_path, monkeypatch, capsys):
+    # the fused root differs from torch's by float rounding; with torch's root the whole run must be identical
+    def fused_with_torch_root(self, observations, snapshots=None):
+        fused = original(self, observations, snapshots)
+        return None if fused is None else (self.root(observations, snapshots), fused[1])
+
+    calls = []
+    original = LearnedModel.fused_root
+    monkeypatch.setattr(LearnedModel, "fused_root", lambda *a: calls.append(1) or fused_with_torch_root(*a))
+    fused_weights, fused_metrics = _train(tmp_path / "auto", "auto")
+    assert len(calls) > 10  # the self-play (and reanalyse) searches went fused
+    count = len(calls)
+    loop_weights, loop_metrics = _train(tmp_path / "python", "python")
+    assert len(calls) == count
+    capsys.readouterr()
+    assert fused_weights.keys() == loop_weights.keys()
+    for name in fused_weights:
+        torch.testing.assert_close(fused_weights[name], loop_weights[name], rtol=0, atol=0)
+    assert fused_metrics.equals(loop_metrics) and len(fused_metrics) >= 3
