@@ -4,16 +4,20 @@ The same tiny fully connected MuZero network (Cart Pole sizes: latent 8, hidden 
 weights copied from torch into a jax twin, 50 simulations, Dirichlet noise on. One JSON line per batch size,
 then one ``gumbel_search`` line per batch size (``search.algorithm = gumbel`` against mctx's
 ``gumbel_muzero_policy``, Gumbel noise on, mctx defaults), then one line for the ground-truth model over Cart
-Pole with random-rollout leaves. ``ours`` uses the learned model's numba forward (the default on CPU);
-``ours_torch_forward`` the same search calling torch. mctx runs as one jitted function per search (key
+Pole with random-rollout leaves. ``ours`` uses the learned model's numba forward (the default on CPU; pUCT runs
+fused, ``search.kernel = auto``: all simulations in one numba call); ``ours_python_loop`` the same search
+with ``search.kernel = python`` (the Python loop over simulations, the previous version);
+``ours_torch_forward`` the Python loop calling torch. mctx runs as one jitted function per search (key
 creation, search and the root visit counts of ``search_tree.summary()`` all inside ``jax.jit``), blocking on
-its result. Needs the ``bench`` extra (jax, mctx). Usage: ``python benchmarks/search.py [--seconds 2]
-[--threads 1]``.
+its result. First one ``search_per_move`` line: milliseconds per batch-1 search (one self-play move of one
+actor), fused against the Python loop, without mctx. Needs the ``bench`` extra (jax, mctx) for the rest.
+Usage: ``python benchmarks/search.py [--seconds 2] [--threads 1] [--per-move-only]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import pathlib
 import sys
@@ -44,19 +48,36 @@ def _rate(search, batch: int, seconds: float) -> float:
             return calls * batch * NUM_SIMULATIONS / elapsed
 
 
+def per_move(model: LearnedModel, seconds: float) -> dict:
+    """Milliseconds per batch-1 search of 50 simulations with Dirichlet noise, fused and as the Python loop."""
+    observations = np.random.default_rng(1).normal(scale=0.05, size=(1, 4)).astype(np.float32)
+    line = {"case": "search_per_move", "batch": 1, "simulations": NUM_SIMULATIONS}
+    for kernel in ("auto", "python"):
+        config = SearchConfig(num_simulations=NUM_SIMULATIONS, kernel=kernel)
+        rate = _rate(lambda seed, c=config: run_search(model, observations, config=c,
+                                                       rng=np.random.default_rng(seed)), 1, seconds)
+        line[f"{'fused' if kernel == 'auto' else 'python_loop'}_ms"] = round(1e3 * NUM_SIMULATIONS / rate, 3)
+    line["ratio"] = round(line["python_loop_ms"] / line["fused_ms"], 2)
+    return line
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="timing window per case")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 16, 64, 256])
     parser.add_argument("--gumbel-batches", type=int, nargs="+", default=[1, 64, 256])
+    parser.add_argument("--per-move-only", action="store_true", help="only the search_per_move line (no mctx)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    from _mctx_peer import MctxGumbelSearch, MctxSearch
-
     torch.manual_seed(0)
     network = FullyConnectedMuZero(4, 2, NetworkConfig()).eval()
     model = LearnedModel(network, discount=0.997)
+    print(json.dumps(per_move(model, args.seconds)), flush=True)
+    if args.per_move_only:
+        return
+    from _mctx_peer import MctxGumbelSearch, MctxSearch
+
     torch_model = LearnedModel(network, discount=0.997, fast=False)
     cases = [
         ("search", args.batches, SearchConfig(num_simulations=NUM_SIMULATIONS),
@@ -74,6 +95,11 @@ def main() -> None:
             line = {"case": case, "batch": batch, "ours_sims_per_s": round(ours), "mctx_sims_per_s": round(theirs),
                     "ratio_vs_mctx": round(ours / theirs, 2)}
             if case == "search":
+                python_loop = dataclasses.replace(config, kernel="python")
+                line["ours_python_loop_sims_per_s"] = round(_rate(
+                    lambda seed, obs=observations, c=python_loop: run_search(model, obs, config=c,
+                                                                             rng=np.random.default_rng(seed)),
+                    batch, args.seconds))
                 line["ours_torch_forward_sims_per_s"] = round(_rate(
                     lambda seed, obs=observations, c=config: run_search(torch_model, obs, config=c,
                                                                         rng=np.random.default_rng(seed)),

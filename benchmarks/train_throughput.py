@@ -1,7 +1,8 @@
 """End-to-end training speed: wall-clock to N learner steps of a preset, today's mode against the new one.
 
-``old`` = ``training.self_play_mode=lockstep``, ``training.compile=off`` (the eager lock-step loop as it was);
-``new`` = ``training.self_play_mode=overlap``, ``training.compile=on``. Both run ``mzlab train``'s Trainer in
+``old`` = ``training.self_play_mode=lockstep``, ``training.compile=off``, ``search.kernel=python`` (the eager
+lock-step loop with the Python loop over simulations, as it was); ``new`` = ``training.self_play_mode=overlap``,
+``training.compile=on``, ``search.kernel=auto`` (the fused numba search). Both run ``mzlab train``'s Trainer in
 the same process on CPU with one torch thread, from the same seed, including warm-up self-play, checkpoints,
 reanalyse and (new) the compilation. ``steady_steps_per_s`` is measured over the second half of the steps;
 ``projected_seconds_20k`` = seconds at N + the rest of 20,000 steps at the steady rate. One JSON line per
@@ -27,8 +28,8 @@ from mzlab.runs import RunDirectory
 from mzlab.training.loop import Trainer
 
 MODES = {
-    "old": ["training.self_play_mode=lockstep", "training.compile=off"],
-    "new": ["training.self_play_mode=overlap", "training.compile=on"],
+    "old": ["training.self_play_mode=lockstep", "training.compile=off", "search.kernel=python"],
+    "new": ["training.self_play_mode=overlap", "training.compile=on", "search.kernel=auto"],
 }
 TARGET_STEPS = 20_000
 
