@@ -58,3 +58,6 @@ class Model(Protocol):
 
     # Optional: ``rollout_step(state, actions) -> (reward[B], discount[B], next_state)``, the same transition
     # without prior and value; random-rollout leaves use it when a model has it (``TrueModel`` does).
+    # Optional: ``fused_root(observations, snapshots) -> (RootOutput, mzlab.search.fused.FusedStep) | None``,
+    # the root plus the arguments of a numba step the whole search can run in one call (``search.kernel=auto``,
+    # pUCT, value leaves; ``LearnedModel`` offers it for its CPU fully connected fast path).
