@@ -169,6 +169,16 @@ def test_the_fused_kernel_runs_only_where_supported(options, fused):
     assert (model.fused_calls, model.root_calls) == ((1, 0) if fused else (0, 1))
 
 
+def test_without_numba_the_search_keeps_its_loop(monkeypatch):
+    import mzlab.search.mcts as mcts
+
+    monkeypatch.setattr(mcts, "FUSED_AVAILABLE", False)
+    model = Spy(LearnedModel(_network(8), discount=0.99))
+    observations = np.random.default_rng(8).normal(size=(2, 4)).astype(np.float32)
+    run_search(model, observations, config=SearchConfig(num_simulations=6), rng=np.random.default_rng(0))
+    assert (model.fused_calls, model.root_calls) == (0, 1)
+
+
 def test_a_bad_kernel_is_one_clear_error():
     with pytest.raises(MzlabError, match=r"search\.kernel must be 'auto' or 'python', got 'numba'"):
         check_search_config(SearchConfig(kernel="numba"))
