@@ -68,10 +68,13 @@ def _assert_identical(a, b):
 @pytest.mark.parametrize("tie_break", ["random", "first"])
 @pytest.mark.parametrize("q_convention", ["implementation", "pseudocode"])
 def test_fused_search_is_bit_identical_to_the_python_loop(batch, add_noise, tie_break, q_convention):
-    for seed in range(3):
-        network = _network(seed, num_actions=3 if seed == 2 else 2)
+    shapes = [{}, {}, {"num_actions": 3},  # Cart Pole-like, then Lunar Lander's sizes
+              {"observation_size": 8, "num_actions": 4, "encoding_size": 10, "hidden_layers": [64], "support_size": 10}]
+    for seed, shape in enumerate(shapes):
+        network = _network(seed, **shape)
         model = LearnedModel(network, discount=0.95)
-        observations = np.random.default_rng(seed).normal(size=(batch, 4)).astype(np.float32)
+        size = shape.get("observation_size", 4)
+        observations = np.random.default_rng(seed).normal(size=(batch, size)).astype(np.float32)
         config = SearchConfig(num_simulations=40, add_noise=add_noise, tie_break=tie_break, q_convention=q_convention)
         fused = run_search(model, observations, config=config, rng=np.random.default_rng(seed), record_paths=True)
         reference = LoopOnly(model)

@@ -58,15 +58,18 @@ def test_fast_path_sees_weight_updates_and_matches_torch_search():
     assert (a.visit_counts == b.visit_counts).mean() > 0.9  # float rounding may flip a rare near-tie
 
 
-def test_learned_model_search_backs_up_decoded_rewards_and_values():
-    # one simulation per root: the root value is exactly r + γ v of the edge the search took
+@pytest.mark.parametrize("kernel", ["python", "auto"])
+def test_learned_model_search_backs_up_decoded_rewards_and_values(kernel):
+    # one simulation per root: the root value is exactly r + γ v of the edge the search took (from the root
+    # the search used: torch's, or the numba forward's for the fused search)
     network = _network(1)
     model = LearnedModel(network, discount=0.9)
     observations = np.random.default_rng(1).normal(size=(3, 4)).astype(np.float32)
-    out = run_search(model, observations, config=SearchConfig(num_simulations=1, add_noise=False),
+    out = run_search(model, observations, config=SearchConfig(num_simulations=1, add_noise=False, kernel=kernel),
                      rng=np.random.default_rng(0), record_paths=True)
     actions = out.path_actions[:, 0, 0]
-    step, _ = model.step(model.root(observations).state, actions)
+    root = model.root(observations) if kernel == "python" else model.fused_root(observations)[0]
+    step, _ = model.step(root.state, actions)
     np.testing.assert_allclose(out.root_value, step.reward + 0.9 * step.value, rtol=1e-9)
 
 

@@ -38,10 +38,12 @@ def _stack(sequential: torch.nn.Sequential) -> tuple[tuple[np.ndarray, ...], tup
 
 
 @njit_fast
-def _mlp(x, weights, biases):
+def _mlp(x, weights, biases, input_major):
     """Linear layers with ELU between them (none after the last), feature-major: ``x[I, B]`` -> ``[O, B]``.
 
-    The innermost loops run over the batch, so they vectorise.
+    The innermost loops run over the batch, so they vectorise. Every output adds its terms in input order
+    ``i = 0, 1, ...`` onto its bias; ``input_major`` only reorders the loops around that (inputs outside,
+    outputs inside: 2-3x faster at batch 1), so both orders give the same numbers.
     """
     count = len(weights)
     batch = x.shape[1]
@@ -50,18 +52,33 @@ def _mlp(x, weights, biases):
         bias = biases[layer - 1]
         outputs, inputs = weight.shape
         out = np.empty((outputs, batch))
-        for j in range(outputs):
-            row = out[j]
-            row[:] = bias[j]
+        if input_major:
+            for j in range(outputs):
+                for b in range(batch):
+                    out[j, b] = bias[j]
             for i in range(inputs):
-                w = np.float64(weight[j, i])
-                source = x[i]
-                for b in range(batch):
-                    row[b] += w * source[b]
+                for j in range(outputs):
+                    w = np.float64(weight[j, i])
+                    for b in range(batch):
+                        out[j, b] += w * x[i, b]
             if layer < count:
-                for b in range(batch):
-                    if row[b] <= 0.0:
-                        row[b] = math.expm1(row[b])
+                for j in range(outputs):
+                    for b in range(batch):
+                        if out[j, b] <= 0.0:
+                            out[j, b] = math.expm1(out[j, b])
+        else:
+            for j in range(outputs):
+                row = out[j]
+                row[:] = bias[j]
+                for i in range(inputs):
+                    w = np.float64(weight[j, i])
+                    source = x[i]
+                    for b in range(batch):
+                        row[b] += w * source[b]
+                if layer < count:
+                    for b in range(batch):
+                        if row[b] <= 0.0:
+                            row[b] = math.expm1(row[b])
         x = out
     return x
 
@@ -109,41 +126,41 @@ def _scale_latent(raw, out_latent):
 
 
 @njit_fast
-def _predict(scaled, support_size, epsilon, pol_w, pol_b, val_w, val_b, out_logits, out_value):
+def _predict(scaled, support_size, epsilon, pol_w, pol_b, val_w, val_b, out_logits, out_value, input_major):
     """``f`` on the feature-major scaled latents ``[D, B]``: policy logits ``[B, A]`` and decoded values ``[B]``."""
-    logits = _mlp(scaled, pol_w, pol_b)
+    logits = _mlp(scaled, pol_w, pol_b, input_major)
     for b in range(logits.shape[1]):
         for a in range(logits.shape[0]):
             out_logits[b, a] = logits[a, b]
-    _support_scalars(_mlp(scaled, val_w, val_b), support_size, epsilon, out_value)
+    _support_scalars(_mlp(scaled, val_w, val_b, input_major), support_size, epsilon, out_value)
 
 
 @njit_fast
 def _initial(observations, support_size, epsilon, rep_w, rep_b, pol_w, pol_b, val_w, val_b, out_latent, out_logits,
-             out_value):
+             out_value, input_major):
     """``h`` then ``f`` on ``observations[B, I]`` (float32): scaled latents, policy logits, decoded values."""
     batch, inputs = observations.shape
     x = np.empty((inputs, batch))
     for b in range(batch):
         for i in range(inputs):
             x[i, b] = observations[b, i]
-    _predict(_scale_latent(_mlp(x, rep_w, rep_b), out_latent), support_size, epsilon, pol_w, pol_b, val_w, val_b,
-             out_logits, out_value)
+    _predict(_scale_latent(_mlp(x, rep_w, rep_b, input_major), out_latent), support_size, epsilon, pol_w, pol_b,
+             val_w, val_b, out_logits, out_value, input_major)
 
 
 @njit_fast
 def _recurrent(latent, actions, num_actions, support_size, epsilon, dyn_w, dyn_b, rew_w, rew_b, pol_w, pol_b, val_w,
-               val_b, out_latent, out_reward, out_logits, out_value):
+               val_b, out_latent, out_reward, out_logits, out_value, input_major):
     batch, size = latent.shape
     x = np.zeros((size + num_actions, batch))
     for b in range(batch):
         for i in range(size):
             x[i, b] = latent[b, i]
         x[size + actions[b], b] = 1.0
-    raw = _mlp(x, dyn_w, dyn_b)
-    _support_scalars(_mlp(raw, rew_w, rew_b), support_size, epsilon, out_reward)
+    raw = _mlp(x, dyn_w, dyn_b, input_major)
+    _support_scalars(_mlp(raw, rew_w, rew_b, input_major), support_size, epsilon, out_reward)
     scaled = _scale_latent(raw, out_latent)
-    _predict(scaled, support_size, epsilon, pol_w, pol_b, val_w, val_b, out_logits, out_value)
+    _predict(scaled, support_size, epsilon, pol_w, pol_b, val_w, val_b, out_logits, out_value, input_major)
 
 
 class FastRecurrent:
@@ -184,7 +201,7 @@ class FastRecurrent:
         out_logits = np.empty((batch, self.network.num_actions))
         out_value = np.empty(batch)
         _initial(inputs, self.network.support_size, EPSILON, *self._representation, *self._weights[4:], out_latent,
-                 out_logits, out_value)
+                 out_logits, out_value, True)
         return out_latent, out_logits, out_value
 
     @property
@@ -201,5 +218,5 @@ class FastRecurrent:
         out_logits = np.empty((batch, self.network.num_actions))
         out_value = np.empty(batch)
         _recurrent(latent, np.asarray(actions, dtype=np.int64), self.network.num_actions, self.network.support_size,
-                   EPSILON, *self._weights, out_latent, out_reward, out_logits, out_value)
+                   EPSILON, *self._weights, out_latent, out_reward, out_logits, out_value, False)
         return out_latent, out_reward, out_logits, out_value

@@ -62,7 +62,7 @@ def _simulate(visits, value_sum, reward, discount, prior, children, parent, acti
             latent[b] = states[parents[b], b]
         node = simulation + 1
         _recurrent(latent, actions, num_actions, support_size, epsilon, dyn_w, dyn_b, rew_w, rew_b, pol_w, pol_b,
-                   val_w, val_b, states[node], out_reward, out_logits, out_value)
+                   val_w, val_b, states[node], out_reward, out_logits, out_value, True)
         expand_and_backup(visits, value_sum, reward, discount, prior, children, parent, action, min_max, node, parents,
                           actions, out_reward, step_discount, out_logits, uniform_prior, out_value, convention,
                           path_values[simulation], path_rewards[simulation])
