@@ -9,8 +9,9 @@ fused, ``search.kernel = auto``: all simulations in one numba call); ``ours_pyth
 with ``search.kernel = python`` (the Python loop over simulations, the previous version);
 ``ours_torch_forward`` the Python loop calling torch. mctx runs as one jitted function per search (key
 creation, search and the root visit counts of ``search_tree.summary()`` all inside ``jax.jit``), blocking on
-its result. First one ``search_per_move`` line: milliseconds per batch-1 search (one self-play move of one
-actor), fused against the Python loop, without mctx. Needs the ``bench`` extra (jax, mctx) for the rest.
+its result. First one ``search_per_move`` line per preset network (Cart Pole, Lunar Lander sizes):
+milliseconds per batch-1 search (one self-play move of one actor), fused against the Python loop, no mctx.
+The rest needs the ``bench`` extra (jax, mctx).
 Usage: ``python benchmarks/search.py [--seconds 2] [--threads 1] [--per-move-only]``.
 """
 
@@ -26,7 +27,7 @@ import time
 import numpy as np
 import torch
 
-from mzlab.config import EnvConfig, NetworkConfig, SearchConfig
+from mzlab.config import EnvConfig, NetworkConfig, SearchConfig, preset
 from mzlab.envs.registry import make_simulator
 from mzlab.networks.fully_connected import FullyConnectedMuZero
 from mzlab.search import LearnedModel, TrueModel, run_search
@@ -48,10 +49,14 @@ def _rate(search, batch: int, seconds: float) -> float:
             return calls * batch * NUM_SIMULATIONS / elapsed
 
 
-def per_move(model: LearnedModel, seconds: float) -> dict:
-    """Milliseconds per batch-1 search of 50 simulations with Dirichlet noise, fused and as the Python loop."""
-    observations = np.random.default_rng(1).normal(scale=0.05, size=(1, 4)).astype(np.float32)
-    line = {"case": "search_per_move", "batch": 1, "simulations": NUM_SIMULATIONS}
+def per_move(preset_name: str, observation_size: int, num_actions: int, seconds: float) -> dict:
+    """Milliseconds per batch-1 search of 50 simulations with Dirichlet noise over a random network of the
+    preset's sizes, fused and as the Python loop."""
+    torch.manual_seed(0)
+    network = FullyConnectedMuZero(observation_size, num_actions, preset(preset_name).network).eval()
+    model = LearnedModel(network, discount=0.997)
+    observations = np.random.default_rng(1).normal(scale=0.05, size=(1, observation_size)).astype(np.float32)
+    line = {"case": "search_per_move", "network": preset_name, "batch": 1, "simulations": NUM_SIMULATIONS}
     for kernel in ("auto", "python"):
         config = SearchConfig(num_simulations=NUM_SIMULATIONS, kernel=kernel)
         rate = _rate(lambda seed, c=config: run_search(model, observations, config=c,
@@ -70,12 +75,13 @@ def main() -> None:
     parser.add_argument("--per-move-only", action="store_true", help="only the search_per_move line (no mctx)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    for name, observation_size, num_actions in (("cartpole", 4, 2), ("lunarlander", 8, 4)):
+        print(json.dumps(per_move(name, observation_size, num_actions, args.seconds)), flush=True)
+    if args.per_move_only:
+        return
     torch.manual_seed(0)
     network = FullyConnectedMuZero(4, 2, NetworkConfig()).eval()
     model = LearnedModel(network, discount=0.997)
-    print(json.dumps(per_move(model, args.seconds)), flush=True)
-    if args.per_move_only:
-        return
     from _mctx_peer import MctxGumbelSearch, MctxSearch
 
     torch_model = LearnedModel(network, discount=0.997, fast=False)
