@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from mzlab.analysis.aggregate import mean_over_seeds
-from mzlab.plots.style import band, figure_legend, log_axis, plt
+from mzlab.plots.style import band, figure_legend, log_axis, plt, step_axis
 
 __all__ = [
     "plot_learning_curves",
@@ -79,6 +79,7 @@ def plot_learning_curves(table: pd.DataFrame):
             label = f"{'behaviour policy (MCTS)' if policy == 'mcts' else 'policy prior'}, {actions}"
             band(axis, group["step"], group["mean"], group["standard_error"], label=label, linestyle=style, marker="o")
         axis.set(title=env, xlabel="training step", ylabel="return")
+        step_axis(axis)
     figure_legend(figure, axes.flat)
     _note(figure, table, ["env", "step"])
     return figure
@@ -101,6 +102,7 @@ def plot_value_error(table: pd.DataFrame):
                      color=color, marker="o")
             ylabel = "|E G - E Ĝ| (Def. 2)" if value == "policy_error" else "E |G - Ĝ|"
             axis.set(title=env, xlabel="training step", ylabel=ylabel)
+            step_axis(axis)
     figure_legend(figure, axes.flat, columns=8)
     _note(figure, table, ["env", "step"])
     return figure

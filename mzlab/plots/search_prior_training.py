@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mzlab.analysis.aggregate import mean_over_seeds
-from mzlab.plots.style import band, figure_legend, plt
+from mzlab.plots.style import band, figure_legend, plt, step_label
 
 __all__ = ["plot_search_prior_over_training", "plot_depth_matched_gap_over_training", "depth_matched_gap"]
 
@@ -33,7 +33,7 @@ def _with_leaf(table: pd.DataFrame) -> pd.DataFrame:
 
 def _step_axis(axis, steps) -> None:
     axis.set_xlabel("training step")
-    axis.set_xticks(sorted(steps))
+    axis.set_xticks(sorted(steps), [step_label(step) for step in sorted(steps)])
     axis.tick_params(axis="x", labelrotation=45, labelsize=7)
 
 

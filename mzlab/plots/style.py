@@ -13,11 +13,11 @@ import matplotlib
 matplotlib.use("Agg")
 matplotlib.rcParams["svg.fonttype"] = "none"
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import NullFormatter, ScalarFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter, ScalarFormatter  # noqa: E402
 
 from mzlab.atomic_files import write_bytes_atomic  # noqa: E402
 
-__all__ = ["plt", "save_figure", "band", "log_axis", "figure_legend"]
+__all__ = ["plt", "save_figure", "band", "log_axis", "figure_legend", "step_label", "step_axis"]
 
 
 def save_figure(figure, stem: str | Path) -> list[Path]:
@@ -49,6 +49,19 @@ def log_axis(axis, ticks) -> None:
     axis.xaxis.set_major_formatter(ScalarFormatter())
     axis.xaxis.set_minor_formatter(NullFormatter())
     axis.set_xticks(ticks, [f"{t:g}" for t in ticks])
+
+
+def step_label(value: float) -> str:
+    """A learner-step tick: ``0``, ``500``, ``20k``, ``2.5k``, ``1.2M`` (long runs' six-digit steps overlap)."""
+    for size, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if abs(value) >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
+
+
+def step_axis(axis) -> None:
+    """Label ``axis``'s x ticks with :func:`step_label`."""
+    axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: step_label(value)))
 
 
 def figure_legend(figure, axes, *, columns: int = 4) -> None:
