@@ -117,7 +117,8 @@ class SearchConfig:
     kernel: str = "auto"
     """How the simulations run: ``auto`` (all of them in one numba call when supported: pUCT, value leaves,
     the learned model's CPU numba step; otherwise the Python loop) or ``python`` (always the Python loop over
-    simulations, the previous implementation). Both give bit-identical searches; only the speed differs."""
+    simulations and torch's root, the previous implementation). From the same root both give bit-identical
+    searches; ``auto``'s numba root equals torch's only to float rounding."""
 
 
 @dataclass(frozen=True)
